@@ -40,3 +40,8 @@ pub use layer::{
     RnnWeights,
 };
 pub use network::{Chain, Layer, Network, Residual};
+
+/// The README's Rust examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -87,9 +87,9 @@ pub fn gru<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], h_out: &mut [f
 
 /// Vanilla RNN: `h' = act(W_ih x + b_ih + W_hh h + b_hh)`.
 pub fn rnn<A: Activation>(w: &CellView<'_>, nl: RnnNonlinearity, x: &[f32], h: &[f32], h_out: &mut [f32]) {
-    for j in 0..w.hidden {
+    for (j, hj) in h_out.iter_mut().enumerate() {
         let a = gate::<1>(w, 0, j, x, h);
-        h_out[j] = match nl {
+        *hj = match nl {
             RnnNonlinearity::Tanh => A::tanh(a),
             RnnNonlinearity::Relu => relu(a),
         };
