@@ -7,5 +7,7 @@
 extern crate std;
 
 pub mod cell;
+#[cfg(feature = "std")]
+pub mod host;
 
 pub use cell::{CellKind, DenseActivation, RnnNonlinearity};
