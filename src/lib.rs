@@ -28,6 +28,8 @@ extern crate std;
 pub mod activation;
 pub mod cell;
 mod error;
+#[cfg(feature = "std")]
+pub mod host;
 pub mod kernel;
 pub mod layer;
 pub mod network;

@@ -1,0 +1,14 @@
+//! Host-side tooling (`std`): the model intermediate representation and, with the `formats`
+//! feature, loaders for trained-model files.
+//!
+//! - [`spec`]: [`ModelSpec`], a runtime-sized description of a network in PyTorch
+//!   conventions, and [`LoadError`].
+//! - [`io`] (feature `formats`): parse PyTorch safetensors, RTNeural JSON, Automated
+//!   GuitarAmpModelling JSON and Neural Amp Modeler `.nam` files into a [`ModelSpec`].
+
+pub mod spec;
+
+#[cfg(feature = "formats")]
+pub mod io;
+
+pub use spec::{DenseSpec, LayerSpec, LoadError, ModelSpec, RecurrentSpec};
