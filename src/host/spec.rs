@@ -142,9 +142,7 @@ impl LayerSpec {
     /// Number of weights and biases (initial states are not counted).
     pub fn param_count(&self) -> usize {
         match self {
-            LayerSpec::Recurrent(r) => {
-                r.weight_ih.len() + r.weight_hh.len() + r.bias_ih.len() + r.bias_hh.len()
-            }
+            LayerSpec::Recurrent(r) => r.weight_ih.len() + r.weight_hh.len() + r.bias_ih.len() + r.bias_hh.len(),
             LayerSpec::Dense(d) => d.weight.len() + d.bias.len(),
         }
     }
@@ -161,9 +159,7 @@ impl LayerSpec {
 impl ModelSpec {
     /// Size of the network's output vector (the input size if there are no layers).
     pub fn output_size(&self) -> usize {
-        self.layers
-            .last()
-            .map_or(self.input_size, LayerSpec::output_size)
+        self.layers.last().map_or(self.input_size, LayerSpec::output_size)
     }
 
     /// Number of weights and biases over all layers (initial states are not counted).
@@ -192,11 +188,7 @@ impl ModelSpec {
                     &format!(
                         "input size is {}, but the {} feeding it has size {width}",
                         layer.input_size(),
-                        if k == 0 {
-                            String::from("model input")
-                        } else {
-                            format!("output of layer {}", k - 1)
-                        }
+                        if k == 0 { String::from("model input") } else { format!("output of layer {}", k - 1) }
                     ),
                 ));
             }
@@ -209,10 +201,7 @@ impl ModelSpec {
         if self.skip > self.input_size.min(width) {
             return Err(LoadError::inconsistent(
                 "model",
-                &format!(
-                    "skip {} exceeds min(input size {}, output size {width})",
-                    self.skip, self.input_size
-                ),
+                &format!("skip {} exceeds min(input size {}, output size {width})", self.skip, self.input_size),
             ));
         }
         Ok(())
@@ -248,10 +237,7 @@ fn validate_recurrent(r: &RecurrentSpec, ctx: &str) -> Result<(), LoadError> {
     if r.input_size == 0 || r.hidden_size == 0 {
         return Err(LoadError::inconsistent(
             ctx,
-            &format!(
-                "input size {} and hidden size {} must be non-zero",
-                r.input_size, r.hidden_size
-            ),
+            &format!("input size {} and hidden size {} must be non-zero", r.input_size, r.hidden_size),
         ));
     }
     let gh = product(ctx, &[r.kind.gates(), r.hidden_size])?;
@@ -264,10 +250,7 @@ fn validate_recurrent(r: &RecurrentSpec, ctx: &str) -> Result<(), LoadError> {
     }
     if let Some(c) = &r.initial_c {
         if !r.kind.has_cell_state() {
-            return Err(LoadError::inconsistent(
-                ctx,
-                "initial_c given for a cell without a cell state",
-            ));
+            return Err(LoadError::inconsistent(ctx, "initial_c given for a cell without a cell state"));
         }
         check_vec(ctx, "initial_c", c, &[r.hidden_size])?;
     }
@@ -278,10 +261,7 @@ fn validate_dense(d: &DenseSpec, ctx: &str) -> Result<(), LoadError> {
     if d.input_size == 0 || d.output_size == 0 {
         return Err(LoadError::inconsistent(
             ctx,
-            &format!(
-                "input size {} and output size {} must be non-zero",
-                d.input_size, d.output_size
-            ),
+            &format!("input size {} and output size {} must be non-zero", d.input_size, d.output_size),
         ));
     }
     check_vec(ctx, "weight", &d.weight, &[d.output_size, d.input_size])?;
@@ -375,41 +355,25 @@ impl LoadError {
     }
 
     pub(crate) fn inconsistent(ctx: &str, detail: &str) -> Self {
-        LoadError::Inconsistent {
-            file: String::new(),
-            context: ctx.into(),
-            detail: detail.into(),
-        }
+        LoadError::Inconsistent { file: String::new(), context: ctx.into(), detail: detail.into() }
     }
 
     /// Constructs [`LoadError::Malformed`] without a file name.
     #[cfg_attr(not(feature = "formats"), allow(dead_code))]
     pub(crate) fn malformed(ctx: &str, detail: &str) -> Self {
-        LoadError::Malformed {
-            file: String::new(),
-            context: ctx.into(),
-            detail: detail.into(),
-        }
+        LoadError::Malformed { file: String::new(), context: ctx.into(), detail: detail.into() }
     }
 
     /// Constructs [`LoadError::Missing`] without a file name.
     #[cfg_attr(not(feature = "formats"), allow(dead_code))]
     pub(crate) fn missing(ctx: &str, what: &str) -> Self {
-        LoadError::Missing {
-            file: String::new(),
-            context: ctx.into(),
-            what: what.into(),
-        }
+        LoadError::Missing { file: String::new(), context: ctx.into(), what: what.into() }
     }
 
     /// Constructs [`LoadError::Unsupported`] without a file name.
     #[cfg_attr(not(feature = "formats"), allow(dead_code))]
     pub(crate) fn unsupported(ctx: &str, what: &str) -> Self {
-        LoadError::Unsupported {
-            file: String::new(),
-            context: ctx.into(),
-            what: what.into(),
-        }
+        LoadError::Unsupported { file: String::new(), context: ctx.into(), what: what.into() }
     }
 
     /// The file name the error refers to (empty if none was given).
@@ -462,45 +426,23 @@ impl fmt::Display for LoadError {
                 prefix(f, file, "")?;
                 write!(f, "unrecognised model format: {detail}")
             }
-            LoadError::Malformed {
-                file,
-                context,
-                detail,
-            } => {
+            LoadError::Malformed { file, context, detail } => {
                 prefix(f, file, context)?;
                 write!(f, "malformed: {detail}")
             }
-            LoadError::Shape {
-                file,
-                context,
-                tensor,
-                actual,
-                expected,
-            } => {
+            LoadError::Shape { file, context, tensor, actual, expected } => {
                 prefix(f, file, context)?;
                 write!(f, "{tensor} has shape {actual}, expected {expected}")
             }
-            LoadError::Missing {
-                file,
-                context,
-                what,
-            } => {
+            LoadError::Missing { file, context, what } => {
                 prefix(f, file, context)?;
                 write!(f, "missing {what}")
             }
-            LoadError::Unsupported {
-                file,
-                context,
-                what,
-            } => {
+            LoadError::Unsupported { file, context, what } => {
                 prefix(f, file, context)?;
                 write!(f, "unsupported {what}")
             }
-            LoadError::Inconsistent {
-                file,
-                context,
-                detail,
-            } => {
+            LoadError::Inconsistent { file, context, detail } => {
                 prefix(f, file, context)?;
                 f.write_str(detail)
             }

@@ -24,20 +24,11 @@ pub const SOURCE: &str = "Automated-GuitarAmpModelling JSON";
 
 /// Parses an Automated-GuitarAmpModelling / GuitarML JSON model.
 pub fn parse(bytes: &[u8], name_for_errors: &str) -> Result<ModelSpec, LoadError> {
-    json::parse(bytes)
-        .and_then(|doc| from_json(&doc))
-        .map_err(|e| e.with_file(name_for_errors))
+    json::parse(bytes).and_then(|doc| from_json(&doc)).map_err(|e| e.with_file(name_for_errors))
 }
 
-fn mismatch(
-    field: &str,
-    declared: impl core::fmt::Display,
-    actual: impl core::fmt::Display,
-) -> LoadError {
-    LoadError::inconsistent(
-        "model_data",
-        &format!("\"{field}\" is {declared}, but the state_dict gives {actual}"),
-    )
+fn mismatch(field: &str, declared: impl core::fmt::Display, actual: impl core::fmt::Display) -> LoadError {
+    LoadError::inconsistent("model_data", &format!("\"{field}\" is {declared}, but the state_dict gives {actual}"))
 }
 
 pub(crate) fn from_json(doc: &Json) -> Result<ModelSpec, LoadError> {
@@ -45,10 +36,7 @@ pub(crate) fn from_json(doc: &Json) -> Result<ModelSpec, LoadError> {
     let ctx = "model_data";
     let model = json::str_field(md, "model", ctx)?;
     if model != "SimpleRNN" {
-        return Err(LoadError::unsupported(
-            ctx,
-            &format!("model \"{model}\" (supported: SimpleRNN)"),
-        ));
+        return Err(LoadError::unsupported(ctx, &format!("model \"{model}\" (supported: SimpleRNN)")));
     }
     let unit = json::str_field(md, "unit_type", ctx)?;
     let kind = match unit {
@@ -56,10 +44,7 @@ pub(crate) fn from_json(doc: &Json) -> Result<ModelSpec, LoadError> {
         "GRU" => CellKind::Gru,
         "RNN" => CellKind::Rnn(RnnNonlinearity::Tanh),
         other => {
-            return Err(LoadError::unsupported(
-                ctx,
-                &format!("unit_type \"{other}\" (supported: LSTM, GRU, RNN)"),
-            ))
+            return Err(LoadError::unsupported(ctx, &format!("unit_type \"{other}\" (supported: LSTM, GRU, RNN)")))
         }
     };
     let input_size = json::usize_field(md, "input_size", ctx)?;
@@ -74,10 +59,7 @@ pub(crate) fn from_json(doc: &Json) -> Result<ModelSpec, LoadError> {
         None => None,
         Some(Json::Bool(b)) => Some(*b),
         Some(other) => {
-            return Err(LoadError::malformed(
-                ctx,
-                &format!("\"bias_fl\" is {}, expected a boolean", other.type_name()),
-            ))
+            return Err(LoadError::malformed(ctx, &format!("\"bias_fl\" is {}, expected a boolean", other.type_name())))
         }
     };
 
@@ -93,38 +75,17 @@ pub(crate) fn from_json(doc: &Json) -> Result<ModelSpec, LoadError> {
             ));
         }
         let t = tensor(v, &format!("\"{name}\""), "state_dict")?;
-        tensors.push(Tensor {
-            name: name.clone(),
-            shape: t.shape,
-            data: t.data,
-        });
+        tensors.push(Tensor { name: name.clone(), shape: t.shape, data: t.data });
     }
     let has_rec_bias = tensors.iter().any(|t| t.name.starts_with("rec.bias_"));
     if let Some(b) = bias_fl {
         if b != has_rec_bias {
-            return Err(mismatch(
-                "bias_fl",
-                b,
-                if has_rec_bias {
-                    "recurrent biases"
-                } else {
-                    "no recurrent biases"
-                },
-            ));
+            return Err(mismatch("bias_fl", b, if has_rec_bias { "recurrent biases" } else { "no recurrent biases" }));
         }
     }
-    let metadata: Vec<(String, String)> = Vec::from([
-        (String::from("order"), String::from("rec,lin")),
-        (String::from("skip"), format!("{skip}")),
-    ]);
-    let mut spec = torch::build(
-        StateDict {
-            tensors,
-            metadata,
-            ordered: true,
-        },
-        SOURCE,
-    )?;
+    let metadata: Vec<(String, String)> =
+        Vec::from([(String::from("order"), String::from("rec,lin")), (String::from("skip"), format!("{skip}"))]);
+    let mut spec = torch::build(StateDict { tensors, metadata, ordered: true }, SOURCE)?;
 
     let recs: Vec<_> = spec
         .layers
@@ -134,15 +95,9 @@ pub(crate) fn from_json(doc: &Json) -> Result<ModelSpec, LoadError> {
             LayerSpec::Dense(_) => None,
         })
         .collect();
-    let first = recs
-        .first()
-        .ok_or_else(|| LoadError::missing("state_dict", "rec.* tensors"))?;
+    let first = recs.first().ok_or_else(|| LoadError::missing("state_dict", "rec.* tensors"))?;
     if first.kind != kind {
-        return Err(mismatch(
-            "unit_type",
-            unit,
-            crate::host::spec::cell_name(first.kind),
-        ));
+        return Err(mismatch("unit_type", unit, crate::host::spec::cell_name(first.kind)));
     }
     if first.hidden_size != hidden_size {
         return Err(mismatch("hidden_size", hidden_size, first.hidden_size));

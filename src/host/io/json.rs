@@ -79,10 +79,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
         let mut keys: Vec<&str> = v.iter().map(|(k, _)| k.as_str()).collect();
         keys.sort_unstable();
         if let Some(w) = keys.windows(2).find(|w| w[0] == w[1]) {
-            return Err(serde::de::Error::custom(format!(
-                "duplicate key {:?}",
-                w[0]
-            )));
+            return Err(serde::de::Error::custom(format!("duplicate key {:?}", w[0])));
         }
         Ok(Json::Obj(v))
     }
@@ -137,21 +134,16 @@ impl Json {
 
 /// Member `key` of object `obj`, or a [`LoadError::Missing`].
 pub(crate) fn field<'a>(obj: &'a Json, key: &str, ctx: &str) -> Result<&'a Json, LoadError> {
-    obj.get(key)
-        .ok_or_else(|| LoadError::missing(ctx, &format!("field \"{key}\"")))
+    obj.get(key).ok_or_else(|| LoadError::missing(ctx, &format!("field \"{key}\"")))
 }
 
 /// Member `key` as a string.
 pub(crate) fn str_field<'a>(obj: &'a Json, key: &str, ctx: &str) -> Result<&'a str, LoadError> {
     match field(obj, key, ctx)? {
         Json::Str(s) => Ok(s),
-        other => Err(LoadError::malformed(
-            ctx,
-            &format!(
-                "field \"{key}\" is {}, expected a string",
-                other.type_name()
-            ),
-        )),
+        other => {
+            Err(LoadError::malformed(ctx, &format!("field \"{key}\" is {}, expected a string", other.type_name())))
+        }
     }
 }
 
@@ -159,18 +151,11 @@ pub(crate) fn str_field<'a>(obj: &'a Json, key: &str, ctx: &str) -> Result<&'a s
 pub(crate) fn as_usize(v: &Json, what: &str, ctx: &str) -> Result<usize, LoadError> {
     match v {
         // 2^53: every integer below is exact in f64.
-        Json::Num(x) if x.fract() == 0.0 && *x >= 0.0 && *x <= 9_007_199_254_740_992.0 => {
-            usize::try_from(*x as u64).map_err(|_| {
-                LoadError::malformed(ctx, &format!("{what} = {x} does not fit in usize"))
-            })
+        Json::Num(x) if x.fract() == 0.0 && *x >= 0.0 && *x <= 9_007_199_254_740_992.0 => usize::try_from(*x as u64)
+            .map_err(|_| LoadError::malformed(ctx, &format!("{what} = {x} does not fit in usize"))),
+        other => {
+            Err(LoadError::malformed(ctx, &format!("{what} must be a non-negative integer, found {}", describe(other))))
         }
-        other => Err(LoadError::malformed(
-            ctx,
-            &format!(
-                "{what} must be a non-negative integer, found {}",
-                describe(other)
-            ),
-        )),
     }
 }
 
@@ -234,18 +219,12 @@ fn collect(
         }
         (Json::Arr(a), Some(&n)) => Err(LoadError::malformed(
             ctx,
-            &format!(
-                "{name} is ragged: an array at depth {depth} has {} elements, the first has {n}",
-                a.len()
-            ),
+            &format!("{name} is ragged: an array at depth {depth} has {} elements, the first has {n}", a.len()),
         )),
         (Json::Num(x), None) => {
             let y = *x as f32;
             if !y.is_finite() {
-                return Err(LoadError::malformed(
-                    ctx,
-                    &format!("{name} holds {x}, which is not a finite f32"),
-                ));
+                return Err(LoadError::malformed(ctx, &format!("{name} holds {x}, which is not a finite f32")));
             }
             out.push(y);
             Ok(())

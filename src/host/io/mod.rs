@@ -51,10 +51,7 @@ pub enum Format {
 pub fn load_model(path: impl AsRef<Path>) -> Result<ModelSpec, LoadError> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        path: name.clone(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: name.clone(), source })?;
     parse_model(&bytes, &name)
 }
 
@@ -73,10 +70,7 @@ fn json_format(doc: &Json) -> Result<Format, LoadError> {
     let Some(obj) = doc.as_obj() else {
         return Err(LoadError::UnknownFormat {
             file: String::new(),
-            detail: std::format!(
-                "top-level JSON value is {}, expected an object",
-                doc.type_name()
-            ),
+            detail: std::format!("top-level JSON value is {}, expected an object", doc.type_name()),
         });
     };
     let has = |k: &str| obj.iter().any(|(key, _)| key == k);
@@ -86,11 +80,7 @@ fn json_format(doc: &Json) -> Result<Format, LoadError> {
         Ok(Format::AmpJson)
     } else if has("layers") {
         Ok(Format::RtNeuralKeras)
-    } else if !obj.is_empty()
-        && obj
-            .iter()
-            .all(|(k, v)| k.contains('.') && matches!(v, Json::Arr(_) | Json::Num(_)))
-    {
+    } else if !obj.is_empty() && obj.iter().all(|(k, v)| k.contains('.') && matches!(v, Json::Arr(_) | Json::Num(_))) {
         Ok(Format::TorchJson)
     } else {
         Err(LoadError::UnknownFormat {

@@ -36,9 +36,7 @@ pub const PREWARM_SECONDS: f64 = 0.5;
 
 /// Parses a `.nam` file (architecture LSTM).
 pub fn parse(bytes: &[u8], name_for_errors: &str) -> Result<ModelSpec, LoadError> {
-    json::parse(bytes)
-        .and_then(|doc| from_json(&doc))
-        .map_err(|e| e.with_file(name_for_errors))
+    json::parse(bytes).and_then(|doc| from_json(&doc)).map_err(|e| e.with_file(name_for_errors))
 }
 
 fn take<'a>(w: &mut &'a [f32], n: usize) -> &'a [f32] {
@@ -52,10 +50,7 @@ fn take<'a>(w: &mut &'a [f32], n: usize) -> &'a [f32] {
 pub(crate) fn from_json(doc: &Json) -> Result<ModelSpec, LoadError> {
     let arch = json::str_field(doc, "architecture", "")?;
     if arch != "LSTM" {
-        return Err(LoadError::unsupported(
-            "",
-            &format!("NAM architecture \"{arch}\" (supported: LSTM)"),
-        ));
+        return Err(LoadError::unsupported("", &format!("NAM architecture \"{arch}\" (supported: LSTM)")));
     }
     let cfg = json::field(doc, "config", "")?;
     let ctx = "config";
@@ -80,17 +75,13 @@ pub(crate) fn from_json(doc: &Json) -> Result<ModelSpec, LoadError> {
         Some(other) => {
             return Err(LoadError::inconsistent(
                 "",
-                &format!(
-                    "\"sample_rate\" is {}, expected a number in [1, 1e6] Hz",
-                    json::describe(other)
-                ),
+                &format!("\"sample_rate\" is {}, expected a number in [1, 1e6] Hz", json::describe(other)),
             ))
         }
     };
     let weights_value = json::field(doc, "weights", "")?;
-    let weights_json = weights_value
-        .as_arr()
-        .ok_or_else(|| LoadError::malformed("weights", "expected an array of numbers"))?;
+    let weights_json =
+        weights_value.as_arr().ok_or_else(|| LoadError::malformed("weights", "expected an array of numbers"))?;
 
     // Expected count, with overflow checks, before anything is allocated from it.
     let overflow = || LoadError::inconsistent(ctx, "declared sizes overflow");
@@ -115,21 +106,14 @@ pub(crate) fn from_json(doc: &Json) -> Result<ModelSpec, LoadError> {
             &format!("[{}]", weights_json.len()),
             &format!(
                 "[{}]{} for input_size {input_size}, hidden_size {h}, num_layers {num_layers}",
-                if expected > weights_json.len() {
-                    "at least "
-                } else {
-                    ""
-                },
+                if expected > weights_json.len() { "at least " } else { "" },
                 expected
             ),
         ));
     }
     let all = json::tensor(weights_value, "weights", "weights")?;
     if all.shape.len() != 1 {
-        return Err(LoadError::malformed(
-            "weights",
-            "expected a flat array of numbers, found nested arrays",
-        ));
+        return Err(LoadError::malformed("weights", "expected a flat array of numbers, found nested arrays"));
     }
     let all = all.data;
     let mut w: &[f32] = &all;

@@ -75,19 +75,11 @@ fn declared(v: &Json) -> String {
 fn declared_size(v: &Json, what: &str, ctx: &str) -> Result<usize, LoadError> {
     match v.as_arr().and_then(<[Json]>::last) {
         Some(x) => json::as_usize(x, &format!("last entry of {what} {}", declared(v)), ctx),
-        None => Err(LoadError::malformed(
-            ctx,
-            &format!("{what} must be a non-empty array, found {}", declared(v)),
-        )),
+        None => Err(LoadError::malformed(ctx, &format!("{what} must be a non-empty array, found {}", declared(v)))),
     }
 }
 
-fn dims2(
-    t: &JsonTensor,
-    ctx: &str,
-    what: &str,
-    expected: &str,
-) -> Result<(usize, usize), LoadError> {
+fn dims2(t: &JsonTensor, ctx: &str, what: &str, expected: &str) -> Result<(usize, usize), LoadError> {
     match t.shape.as_slice() {
         &[a, b] if a > 0 && b > 0 => Ok((a, b)),
         s => Err(LoadError::shape(ctx, what, &fmt_shape(s), expected)),
@@ -110,9 +102,7 @@ fn transpose_gates(src: &[f32], rows: usize, cols: usize, perm: &[usize]) -> Vec
 
 fn permute_blocks(src: &[f32], perm: &[usize]) -> Vec<f32> {
     let h = src.len() / perm.len();
-    perm.iter()
-        .flat_map(|&g| src[g * h..(g + 1) * h].iter().copied())
-        .collect()
+    perm.iter().flat_map(|&g| src[g * h..(g + 1) * h].iter().copied()).collect()
 }
 
 /// Parses a Keras-exported RTNeural document.
@@ -166,9 +156,7 @@ pub(crate) fn from_keras_json(doc: &Json) -> Result<ModelSpec, LoadError> {
                         ),
                     )
                 })?;
-                Some(LayerSpec::Dense(keras_dense(
-                    &weights, activation, &ctx, &wdesc,
-                )?))
+                Some(LayerSpec::Dense(keras_dense(&weights, activation, &ctx, &wdesc)?))
             }
             "lstm" | "gru" => {
                 if !matches!(act_str, "" | "tanh") {
@@ -180,14 +168,8 @@ pub(crate) fn from_keras_json(doc: &Json) -> Result<ModelSpec, LoadError> {
                         ),
                     ));
                 }
-                let kind = if ty == "lstm" {
-                    CellKind::Lstm
-                } else {
-                    CellKind::Gru
-                };
-                Some(LayerSpec::Recurrent(keras_recurrent(
-                    kind, &weights, &ctx, &wdesc,
-                )?))
+                let kind = if ty == "lstm" { CellKind::Lstm } else { CellKind::Gru };
+                Some(LayerSpec::Recurrent(keras_recurrent(kind, &weights, &ctx, &wdesc)?))
             }
             "activation" => {
                 let activation = parse_activation(act_str).ok_or_else(|| {
@@ -200,10 +182,7 @@ pub(crate) fn from_keras_json(doc: &Json) -> Result<ModelSpec, LoadError> {
                     )
                 })?;
                 if !weights.is_empty() {
-                    return Err(LoadError::inconsistent(
-                        &ctx,
-                        &format!("has {wdesc}, expected none"),
-                    ));
+                    return Err(LoadError::inconsistent(&ctx, &format!("has {wdesc}, expected none")));
                 }
                 if activation != DenseActivation::Identity {
                     match layers.last_mut() {
@@ -218,8 +197,7 @@ pub(crate) fn from_keras_json(doc: &Json) -> Result<ModelSpec, LoadError> {
                                      activation following a Dense layer without one can be \
                                      represented",
                                     match prev {
-                                        Some(LayerSpec::Dense(_)) =>
-                                            "a Dense layer that already has an activation",
+                                        Some(LayerSpec::Dense(_)) => "a Dense layer that already has an activation",
                                         Some(LayerSpec::Recurrent(_)) => "a recurrent layer",
                                         None => "the model input",
                                     }
@@ -272,69 +250,35 @@ pub(crate) fn from_keras_json(doc: &Json) -> Result<ModelSpec, LoadError> {
             layers.push(l);
         }
     }
-    let spec = ModelSpec {
-        input_size,
-        layers,
-        skip: 0,
-        prewarm: 0,
-        source: SOURCE_KERAS.into(),
-    };
+    let spec = ModelSpec { input_size, layers, skip: 0, prewarm: 0, source: SOURCE_KERAS.into() };
     spec.validate()?;
     Ok(spec)
 }
 
-fn keras_dense(
-    w: &[JsonTensor],
-    activation: DenseActivation,
-    ctx: &str,
-    wdesc: &str,
-) -> Result<DenseSpec, LoadError> {
-    let (kernel, bias) =
-        match w {
-            [k] => (k, None),
-            [k, b] => (k, Some(b)),
-            _ => return Err(LoadError::inconsistent(
+fn keras_dense(w: &[JsonTensor], activation: DenseActivation, ctx: &str, wdesc: &str) -> Result<DenseSpec, LoadError> {
+    let (kernel, bias) = match w {
+        [k] => (k, None),
+        [k, b] => (k, Some(b)),
+        _ => {
+            return Err(LoadError::inconsistent(
                 ctx,
-                &format!(
-                    "has {wdesc}, expected [kernel (in, out)] or [kernel (in, out), bias (out)]"
-                ),
-            )),
-        };
+                &format!("has {wdesc}, expected [kernel (in, out)] or [kernel (in, out), bias (out)]"),
+            ))
+        }
+    };
     let (i, o) = dims2(kernel, ctx, "kernel", "[in, out]")?;
     let bias = match bias {
         Some(b) if b.shape == [o] => b.data.clone(),
-        Some(b) => {
-            return Err(LoadError::shape(
-                ctx,
-                "bias",
-                &fmt_shape(&b.shape),
-                &fmt_shape(&[o]),
-            ))
-        }
+        Some(b) => return Err(LoadError::shape(ctx, "bias", &fmt_shape(&b.shape), &fmt_shape(&[o]))),
         None => vec![0.0; o],
     };
-    Ok(DenseSpec {
-        input_size: i,
-        output_size: o,
-        weight: transpose_gates(&kernel.data, i, o, &[0]),
-        bias,
-        activation,
-    })
+    Ok(DenseSpec { input_size: i, output_size: o, weight: transpose_gates(&kernel.data, i, o, &[0]), bias, activation })
 }
 
-fn keras_recurrent(
-    kind: CellKind,
-    w: &[JsonTensor],
-    ctx: &str,
-    wdesc: &str,
-) -> Result<RecurrentSpec, LoadError> {
+fn keras_recurrent(kind: CellKind, w: &[JsonTensor], ctx: &str, wdesc: &str) -> Result<RecurrentSpec, LoadError> {
     let g = kind.gates();
     // Keras block k of PyTorch gate block g: LSTM i,f,c,o = i,f,g,o; GRU z,r,h -> r,z,n.
-    let perm: &[usize] = if kind == CellKind::Gru {
-        &[1, 0, 2]
-    } else {
-        &[0, 1, 2, 3]
-    };
+    let perm: &[usize] = if kind == CellKind::Gru { &[1, 0, 2] } else { &[0, 1, 2, 3] };
     let (kernel, recurrent, bias) = match w {
         [k, r] => (k, r, None),
         [k, r, b] => (k, r, Some(b)),
@@ -361,20 +305,16 @@ fn keras_recurrent(
             ctx,
             "kernel",
             &fmt_shape(&kernel.shape),
-            &format!(
-                "[{i}, {}] (hidden size {h} from the recurrent kernel; {wdesc})",
-                g * h
-            ),
+            &format!("[{i}, {}] (hidden size {h} from the recurrent kernel; {wdesc})", g * h),
         ));
     }
     let zeros = || vec![0.0f32; g * h];
     let (bias_ih, bias_hh) = match (kind, bias) {
         (_, None) => (zeros(), zeros()),
         (CellKind::Lstm, Some(b)) if b.shape == [g * h] => (b.data.clone(), zeros()),
-        (CellKind::Gru, Some(b)) if b.shape == [2, g * h] => (
-            permute_blocks(&b.data[..g * h], perm),
-            permute_blocks(&b.data[g * h..], perm),
-        ),
+        (CellKind::Gru, Some(b)) if b.shape == [2, g * h] => {
+            (permute_blocks(&b.data[..g * h], perm), permute_blocks(&b.data[g * h..], perm))
+        }
         (CellKind::Gru, Some(b)) if b.shape == [g * h] => {
             return Err(LoadError::unsupported(
                 ctx,
@@ -382,17 +322,8 @@ fn keras_recurrent(
             ))
         }
         (_, Some(b)) => {
-            let expected = if kind == CellKind::Gru {
-                fmt_shape(&[2, g * h])
-            } else {
-                fmt_shape(&[g * h])
-            };
-            return Err(LoadError::shape(
-                ctx,
-                "bias",
-                &fmt_shape(&b.shape),
-                &format!("{expected} ({wdesc})"),
-            ));
+            let expected = if kind == CellKind::Gru { fmt_shape(&[2, g * h]) } else { fmt_shape(&[g * h]) };
+            return Err(LoadError::shape(ctx, "bias", &fmt_shape(&b.shape), &format!("{expected} ({wdesc})")));
         }
     };
     Ok(RecurrentSpec {
@@ -410,24 +341,11 @@ fn keras_recurrent(
 
 /// Parses a PyTorch state dict dumped to JSON (modules in file order).
 pub(crate) fn from_torch_json(doc: &Json) -> Result<ModelSpec, LoadError> {
-    let obj = doc
-        .as_obj()
-        .ok_or_else(|| LoadError::malformed("", "expected a JSON object of tensors"))?;
+    let obj = doc.as_obj().ok_or_else(|| LoadError::malformed("", "expected a JSON object of tensors"))?;
     let mut tensors = Vec::with_capacity(obj.len());
     for (name, v) in obj {
         let t = tensor(v, &format!("\"{name}\""), "")?;
-        tensors.push(Tensor {
-            name: name.clone(),
-            shape: t.shape,
-            data: t.data,
-        });
+        tensors.push(Tensor { name: name.clone(), shape: t.shape, data: t.data });
     }
-    torch::build(
-        StateDict {
-            tensors,
-            metadata: Vec::new(),
-            ordered: true,
-        },
-        SOURCE_TORCH,
-    )
+    torch::build(StateDict { tensors, metadata: Vec::new(), ordered: true }, SOURCE_TORCH)
 }

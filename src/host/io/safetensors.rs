@@ -57,15 +57,11 @@ pub fn parse(bytes: &[u8], name_for_errors: &str) -> Result<ModelSpec, LoadError
 }
 
 fn parse_inner(bytes: &[u8]) -> Result<ModelSpec, LoadError> {
-    let st = SafeTensors::deserialize(bytes)
-        .map_err(|e| LoadError::malformed("safetensors", &format!("{e:?}")))?;
-    let (_, header) = SafeTensors::read_metadata(bytes)
-        .map_err(|e| LoadError::malformed("safetensors", &format!("{e:?}")))?;
-    let mut metadata: Vec<(String, String)> = header
-        .metadata()
-        .as_ref()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
+    let st = SafeTensors::deserialize(bytes).map_err(|e| LoadError::malformed("safetensors", &format!("{e:?}")))?;
+    let (_, header) =
+        SafeTensors::read_metadata(bytes).map_err(|e| LoadError::malformed("safetensors", &format!("{e:?}")))?;
+    let mut metadata: Vec<(String, String)> =
+        header.metadata().as_ref().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
     metadata.sort();
 
     let mut views = st.tensors();
@@ -75,48 +71,27 @@ fn parse_inner(bytes: &[u8]) -> Result<ModelSpec, LoadError> {
         let data = to_f32(view.dtype(), view.data()).ok_or_else(|| {
             LoadError::unsupported(
                 "",
-                &format!(
-                    "dtype {:?} of tensor \"{name}\" (supported: F32, F16, BF16, F64)",
-                    view.dtype()
-                ),
+                &format!("dtype {:?} of tensor \"{name}\" (supported: F32, F16, BF16, F64)", view.dtype()),
             )
         })?;
-        tensors.push(Tensor {
-            name: name.to_string(),
-            shape: view.shape().to_vec(),
-            data,
-        });
+        tensors.push(Tensor { name: name.to_string(), shape: view.shape().to_vec(), data });
     }
-    torch::build(
-        StateDict {
-            tensors,
-            metadata,
-            ordered: false,
-        },
-        SOURCE,
-    )
+    torch::build(StateDict { tensors, metadata, ordered: false }, SOURCE)
 }
 
 /// Converts little-endian raw tensor bytes to f32 (`None` for unsupported dtypes). The
 /// output has at most `bytes.len() / 2` elements.
 fn to_f32(dtype: Dtype, bytes: &[u8]) -> Option<Vec<f32>> {
     Some(match dtype {
-        Dtype::F32 => bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
+        Dtype::F32 => bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
         Dtype::F64 => bytes
             .chunks_exact(8)
             .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
             .collect(),
-        Dtype::F16 => bytes
-            .chunks_exact(2)
-            .map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])))
-            .collect(),
-        Dtype::BF16 => bytes
-            .chunks_exact(2)
-            .map(|c| f32::from_bits(u32::from(u16::from_le_bytes([c[0], c[1]])) << 16))
-            .collect(),
+        Dtype::F16 => bytes.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect(),
+        Dtype::BF16 => {
+            bytes.chunks_exact(2).map(|c| f32::from_bits(u32::from(u16::from_le_bytes([c[0], c[1]])) << 16)).collect()
+        }
         _ => return None,
     })
 }
@@ -159,10 +134,7 @@ mod tests {
                 e => sign * (1.0 + man / 1024.0) * 2f64.powi(e - 15),
             };
             let got = f64::from(f16_to_f32(h));
-            assert!(
-                (want.is_nan() && got.is_nan()) || want == got,
-                "{h:#06x}: {got} != {want}"
-            );
+            assert!((want.is_nan() && got.is_nan()) || want == got, "{h:#06x}: {got} != {want}");
         }
     }
 }

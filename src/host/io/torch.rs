@@ -9,9 +9,7 @@ use std::vec;
 use std::vec::Vec;
 
 use crate::cell::{CellKind, DenseActivation, RnnNonlinearity};
-use crate::host::spec::{
-    cell_name, fmt_shape, DenseSpec, LayerSpec, LoadError, ModelSpec, RecurrentSpec,
-};
+use crate::host::spec::{cell_name, fmt_shape, DenseSpec, LayerSpec, LoadError, ModelSpec, RecurrentSpec};
 
 use super::parse_activation;
 
@@ -79,16 +77,10 @@ fn insert(modules: &mut Vec<Module>, t: Tensor, n_tensors: usize) -> Result<(), 
     let prefix = prefix.to_string();
     let ctx = module_label(&prefix);
     if leaf.ends_with("_reverse") {
-        return Err(LoadError::unsupported(
-            &ctx,
-            &format!("bidirectional recurrent module (tensor \"{}\")", t.name),
-        ));
+        return Err(LoadError::unsupported(&ctx, &format!("bidirectional recurrent module (tensor \"{}\")", t.name)));
     }
     if leaf.starts_with("weight_hr_l") {
-        return Err(LoadError::unsupported(
-            &ctx,
-            &format!("LSTM with proj_size (tensor \"{}\")", t.name),
-        ));
+        return Err(LoadError::unsupported(&ctx, &format!("LSTM with proj_size (tensor \"{}\")", t.name)));
     }
     let rec = REC_LEAVES.iter().enumerate().find_map(|(slot, stem)| {
         let digits = leaf.strip_prefix(stem)?;
@@ -120,10 +112,7 @@ fn insert(modules: &mut Vec<Module>, t: Tensor, n_tensors: usize) -> Result<(), 
                 body: if rec.is_some() {
                     ModuleBody::Recurrent(Vec::new())
                 } else {
-                    ModuleBody::Linear {
-                        weight: None,
-                        bias: None,
-                    }
+                    ModuleBody::Linear { weight: None, bias: None }
                 },
             });
             modules.len() - 1
@@ -134,10 +123,7 @@ fn insert(modules: &mut Vec<Module>, t: Tensor, n_tensors: usize) -> Result<(), 
         (ModuleBody::Recurrent(layers), Some((slot, k)), _) => {
             // A layer index beyond the tensor count cannot be part of a gap-free stack.
             if k >= n_tensors {
-                return Err(LoadError::inconsistent(
-                    &ctx,
-                    &format!("layer index {k} in \"{}\" leaves gaps", t.name),
-                ));
+                return Err(LoadError::inconsistent(&ctx, &format!("layer index {k} in \"{}\" leaves gaps", t.name)));
             }
             if layers.len() <= k {
                 layers.resize_with(k + 1, || None);
@@ -152,10 +138,7 @@ fn insert(modules: &mut Vec<Module>, t: Tensor, n_tensors: usize) -> Result<(), 
         _ => {
             return Err(LoadError::inconsistent(
                 &ctx,
-                &format!(
-                    "mixes recurrent and nn.Linear parameters (tensor \"{}\")",
-                    t.name
-                ),
+                &format!("mixes recurrent and nn.Linear parameters (tensor \"{}\")", t.name),
             ))
         }
     }
@@ -210,9 +193,7 @@ pub(crate) fn build(sd: StateDict, source: &str) -> Result<ModelSpec, LoadError>
                 continue;
             }
             "skip" => {
-                skip = v
-                    .parse()
-                    .map_err(|_| meta_err(key, value, "a non-negative integer"))?;
+                skip = v.parse().map_err(|_| meta_err(key, value, "a non-negative integer"))?;
                 continue;
             }
             "cell" => {
@@ -255,9 +236,7 @@ pub(crate) fn build(sd: StateDict, source: &str) -> Result<ModelSpec, LoadError>
         }
     }
     if let Some(c) = global_cell {
-        let recs: Vec<usize> = (0..modules.len())
-            .filter(|&i| modules[i].is_recurrent())
-            .collect();
+        let recs: Vec<usize> = (0..modules.len()).filter(|&i| modules[i].is_recurrent()).collect();
         match recs.as_slice() {
             [one] => {
                 if metas[*one].cell.is_none() {
@@ -289,10 +268,7 @@ pub(crate) fn build(sd: StateDict, source: &str) -> Result<ModelSpec, LoadError>
                     ));
                 };
                 if perm.contains(&i) {
-                    return Err(LoadError::inconsistent(
-                        "metadata",
-                        &format!("\"order\" names \"{n}\" twice"),
-                    ));
+                    return Err(LoadError::inconsistent("metadata", &format!("\"order\" names \"{n}\" twice")));
                 }
                 perm.push(i);
             }
@@ -306,12 +282,8 @@ pub(crate) fn build(sd: StateDict, source: &str) -> Result<ModelSpec, LoadError>
         }
         None if sd.ordered => (0..modules.len()).collect(),
         None => {
-            let recs: Vec<usize> = (0..modules.len())
-                .filter(|&i| modules[i].is_recurrent())
-                .collect();
-            let lins: Vec<usize> = (0..modules.len())
-                .filter(|&i| !modules[i].is_recurrent())
-                .collect();
+            let recs: Vec<usize> = (0..modules.len()).filter(|&i| modules[i].is_recurrent()).collect();
+            let lins: Vec<usize> = (0..modules.len()).filter(|&i| !modules[i].is_recurrent()).collect();
             if recs.len() > 1 || lins.len() > 1 {
                 let names: Vec<&str> = modules.iter().map(|m| m.prefix.as_str()).collect();
                 return Err(LoadError::inconsistent(
@@ -336,18 +308,13 @@ pub(crate) fn build(sd: StateDict, source: &str) -> Result<ModelSpec, LoadError>
         };
         let meta = metas[m].clone();
         match module.body {
-            ModuleBody::Recurrent(rec_layers) => {
-                build_recurrent(&module.prefix, rec_layers, &meta, &mut layers)?
-            }
+            ModuleBody::Recurrent(rec_layers) => build_recurrent(&module.prefix, rec_layers, &meta, &mut layers)?,
             ModuleBody::Linear { weight, bias } => {
                 let ctx = format!("layer {} (dense)", layers.len());
                 if meta.nonlinearity.is_some() || meta.cell.is_some() {
                     return Err(LoadError::inconsistent(
                         &ctx,
-                        &format!(
-                            "metadata gives a recurrent attribute to Linear module \"{}\"",
-                            module.prefix
-                        ),
+                        &format!("metadata gives a recurrent attribute to Linear module \"{}\"", module.prefix),
                     ));
                 }
                 layers.push(LayerSpec::Dense(build_dense(
@@ -361,13 +328,7 @@ pub(crate) fn build(sd: StateDict, source: &str) -> Result<ModelSpec, LoadError>
         }
     }
     let input_size = layers.first().map_or(0, LayerSpec::input_size);
-    let spec = ModelSpec {
-        input_size,
-        layers,
-        skip,
-        prewarm: 0,
-        source: source.into(),
-    };
+    let spec = ModelSpec { input_size, layers, skip, prewarm: 0, source: source.into() };
     spec.validate()?;
     Ok(spec)
 }
@@ -375,12 +336,7 @@ pub(crate) fn build(sd: StateDict, source: &str) -> Result<ModelSpec, LoadError>
 fn two_d(t: &Tensor, ctx: &str, expected: &str) -> Result<(usize, usize), LoadError> {
     match t.shape.as_slice() {
         &[r, c] => Ok((r, c)),
-        s => Err(LoadError::shape(
-            ctx,
-            &format!("\"{}\"", t.name),
-            &fmt_shape(s),
-            expected,
-        )),
+        s => Err(LoadError::shape(ctx, &format!("\"{}\"", t.name), &fmt_shape(s), expected)),
     }
 }
 
@@ -393,34 +349,20 @@ fn build_dense(
 ) -> Result<DenseSpec, LoadError> {
     let dot = if prefix.is_empty() { "" } else { "." };
     let Some(w) = weight else {
-        return Err(LoadError::missing(
-            ctx,
-            &format!("tensor \"{prefix}{dot}weight\" (the module has only a bias)"),
-        ));
+        return Err(LoadError::missing(ctx, &format!("tensor \"{prefix}{dot}weight\" (the module has only a bias)")));
     };
     let (o, i) = two_d(&w, ctx, "[out_features, in_features]")?;
     let bias = match bias {
         Some(b) => {
             if b.shape != [o] {
-                return Err(LoadError::shape(
-                    ctx,
-                    &format!("\"{}\"", b.name),
-                    &fmt_shape(&b.shape),
-                    &fmt_shape(&[o]),
-                ));
+                return Err(LoadError::shape(ctx, &format!("\"{}\"", b.name), &fmt_shape(&b.shape), &fmt_shape(&[o])));
             }
             b.data
         }
         // o is a dimension of a non-empty tensor held in memory: bounded by the input.
         None => vec![0.0; o],
     };
-    Ok(DenseSpec {
-        input_size: i,
-        output_size: o,
-        weight: w.data,
-        bias,
-        activation,
-    })
+    Ok(DenseSpec { input_size: i, output_size: o, weight: w.data, bias, activation })
 }
 
 fn build_recurrent(
@@ -455,9 +397,7 @@ fn build_recurrent(
             ));
         }
         let kind = match (meta.cell.as_deref(), g) {
-            (None | Some("rnn"), 1) => {
-                CellKind::Rnn(meta.nonlinearity.unwrap_or(RnnNonlinearity::Tanh))
-            }
+            (None | Some("rnn"), 1) => CellKind::Rnn(meta.nonlinearity.unwrap_or(RnnNonlinearity::Tanh)),
             (None | Some("gru"), 3) => CellKind::Gru,
             (Some("cifg"), 3) => CellKind::Cifg,
             (None | Some("lstm"), 4) => CellKind::Lstm,
@@ -495,17 +435,10 @@ fn build_recurrent(
             }
         };
         let ctx = format!("layer {} ({})", out.len(), cell_name(kind));
-        if !matches!(kind, CellKind::Rnn(_))
-            && meta
-                .nonlinearity
-                .is_some_and(|n| n != RnnNonlinearity::Tanh)
-        {
+        if !matches!(kind, CellKind::Rnn(_)) && meta.nonlinearity.is_some_and(|n| n != RnnNonlinearity::Tanh) {
             return Err(LoadError::inconsistent(
                 &ctx,
-                &format!(
-                    "metadata sets \"{prefix}.nonlinearity\" on a {} module",
-                    cell_name(kind)
-                ),
+                &format!("metadata sets \"{prefix}.nonlinearity\" on a {} module", cell_name(kind)),
             ));
         }
         let (r_ih, i) = two_d(&w_ih, &ctx, "[gates * hidden, input]")?;
