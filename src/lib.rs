@@ -34,6 +34,10 @@ pub mod kernel;
 pub mod layer;
 pub mod network;
 
+/// Training on the host (`std`): see [`host::train`].
+#[cfg(feature = "std")]
+pub use host::train;
+
 pub use activation::{Activation, DefaultActivation, Exact};
 pub use cell::{CellKind, DenseActivation, RnnNonlinearity};
 pub use error::ShapeError;

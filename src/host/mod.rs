@@ -5,8 +5,11 @@
 //!   conventions, and [`LoadError`].
 //! - [`io`] (feature `formats`): parse PyTorch safetensors, RTNeural JSON, Automated
 //!   GuitarAmpModelling JSON and Neural Amp Modeler `.nam` files into a [`ModelSpec`].
+//! - [`train`]: backpropagation through time over the deployed forward pass, optimisers,
+//!   losses, truncated BPTT; writes safetensors `state_dict`s.
 
 pub mod spec;
+pub mod train;
 
 #[cfg(feature = "formats")]
 pub mod io;

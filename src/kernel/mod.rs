@@ -61,6 +61,20 @@ pub fn cell_step<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut 
     scalar::cell_step::<A>(w, x, h, c, h_out)
 }
 
+/// [`cell_step`] that also hands every unit's gate values to `sink`: the trainer's forward
+/// pass (see [`scalar::GateSink`]). With `sink = &mut ()` it is `cell_step`, bit for bit.
+#[inline]
+pub fn cell_step_traced<A: Activation, S: scalar::GateSink + ?Sized>(
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    h_out: &mut [f32],
+    sink: &mut S,
+) {
+    scalar::cell_step_traced::<A, S>(w, x, h, c, h_out, sink)
+}
+
 /// One Dense layer: `y = act(W x + b)`.
 #[inline]
 pub fn dense<A: Activation>(w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {

@@ -34,26 +34,68 @@ fn gate<const G: usize>(w: &CellView<'_>, g: usize, j: usize, x: &[f32], h: &[f3
     gate_sum(a, w.wh, G, hid, g, j, h)
 }
 
+/// Receives the gate values of every hidden unit as a step computes them.
+///
+/// The trainer's forward pass keeps them for backpropagation through time; inference passes
+/// `()`, whose empty `record` compiles to nothing, so both run this one copy of the cell math.
+pub trait GateSink {
+    /// Gate values of hidden unit `j`, after their activations: LSTM `[i, f, g, o]`,
+    /// CIFG `[i, g, o, 0]`, GRU `[r, z, n, W_hn·h + b_hn]`. RNN steps record nothing (the
+    /// new `h` is all its derivative needs).
+    fn record(&mut self, j: usize, gates: [f32; 4]);
+}
+
+impl GateSink for () {
+    #[inline(always)]
+    fn record(&mut self, _j: usize, _gates: [f32; 4]) {}
+}
+
 /// One recurrent step of any cell kind (see [`super::cell_step`]).
+#[inline]
 pub fn cell_step<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32]) {
+    cell_step_traced::<A, ()>(w, x, h, c, h_out, &mut ())
+}
+
+/// [`cell_step`] that also hands every unit's gate values to `sink` (see [`GateSink`]).
+pub fn cell_step_traced<A: Activation, S: GateSink + ?Sized>(
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    h_out: &mut [f32],
+    sink: &mut S,
+) {
     debug_assert_eq!(x.len(), w.inputs);
     debug_assert_eq!(h.len(), w.hidden);
     debug_assert_eq!(h_out.len(), w.hidden);
     match w.kind {
-        CellKind::Lstm => lstm::<A>(w, x, h, c, h_out),
-        CellKind::Gru => gru::<A>(w, x, h, h_out),
-        CellKind::Cifg => cifg::<A>(w, x, h, c, h_out),
+        CellKind::Lstm => lstm_traced::<A, S>(w, x, h, c, h_out, sink),
+        CellKind::Gru => gru_traced::<A, S>(w, x, h, h_out, sink),
+        CellKind::Cifg => cifg_traced::<A, S>(w, x, h, c, h_out, sink),
         CellKind::Rnn(nl) => rnn::<A>(w, nl, x, h, h_out),
     }
 }
 
 /// LSTM: gates i, f, g, o; `c' = f·c + i·g`, `h' = o·tanh(c')`.
 pub fn lstm<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32]) {
+    lstm_traced::<A, ()>(w, x, h, c, h_out, &mut ())
+}
+
+#[inline(always)]
+fn lstm_traced<A: Activation, S: GateSink + ?Sized>(
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    h_out: &mut [f32],
+    sink: &mut S,
+) {
     for j in 0..w.hidden {
         let i = A::sigmoid(gate::<4>(w, 0, j, x, h));
         let f = A::sigmoid(gate::<4>(w, 1, j, x, h));
         let g = A::tanh(gate::<4>(w, 2, j, x, h));
         let o = A::sigmoid(gate::<4>(w, 3, j, x, h));
+        sink.record(j, [i, f, g, o]);
         let cj = f * c[j] + i * g;
         c[j] = cj;
         h_out[j] = o * A::tanh(cj);
@@ -62,10 +104,23 @@ pub fn lstm<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32]
 
 /// Coupled-gate LSTM: gates i, g, o; `c' = g·i + c·(1 − i)`, `h' = o·tanh(c')`.
 pub fn cifg<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32]) {
+    cifg_traced::<A, ()>(w, x, h, c, h_out, &mut ())
+}
+
+#[inline(always)]
+fn cifg_traced<A: Activation, S: GateSink + ?Sized>(
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    h_out: &mut [f32],
+    sink: &mut S,
+) {
     for j in 0..w.hidden {
         let i = A::sigmoid(gate::<3>(w, 0, j, x, h));
         let g = A::tanh(gate::<3>(w, 1, j, x, h));
         let o = A::sigmoid(gate::<3>(w, 2, j, x, h));
+        sink.record(j, [i, g, o, 0.0]);
         let cj = g * i + c[j] * (1.0 - i);
         c[j] = cj;
         h_out[j] = o * A::tanh(cj);
@@ -74,6 +129,17 @@ pub fn cifg<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32]
 
 /// GRU (reset-after): `n = tanh(W_in x + b_in + r·(W_hn h + b_hn))`, `h' = (1 − z)·n + z·h`.
 pub fn gru<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], h_out: &mut [f32]) {
+    gru_traced::<A, ()>(w, x, h, h_out, &mut ())
+}
+
+#[inline(always)]
+fn gru_traced<A: Activation, S: GateSink + ?Sized>(
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    h_out: &mut [f32],
+    sink: &mut S,
+) {
     let hid = w.hidden;
     for j in 0..hid {
         let r = A::sigmoid(gate::<3>(w, 0, j, x, h));
@@ -81,6 +147,7 @@ pub fn gru<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], h_out: &mut [f
         let nx = gate_sum(w.b[2 * hid + j], w.wx, 3, hid, 2, j, x);
         let nh = gate_sum(w.b[3 * hid + j], w.wh, 3, hid, 2, j, h);
         let n = A::tanh(nx + r * nh);
+        sink.record(j, [r, z, n, nh]);
         h_out[j] = (1.0 - z) * n + z * h[j];
     }
 }
