@@ -128,9 +128,12 @@ pub struct TrainModel {
     tensors: Vec<TensorInfo>,
     params: Vec<f32>,
     packed: Vec<Packed>,
-    initial: Vec<(Option<Vec<f32>>, Option<Vec<f32>>)>,
+    initial: Vec<InitialState>,
     metadata: Vec<(String, String)>,
 }
+
+/// A loaded layer's initial `h` and `c` (`None`: zeros).
+type InitialState = (Option<Vec<f32>>, Option<Vec<f32>>);
 
 /// A module of the PyTorch-style `state_dict`: consecutive recurrent layers of one kind and
 /// size form one stacked module (`rnn`, `rnn1`, ..), each Dense layer is its own (`fc`, ..).
