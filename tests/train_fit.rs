@@ -155,7 +155,7 @@ fn truncated_bptt_windows() {
     let mut m1 = model0.clone();
     fit::<Exact>(&mut m1, &first, None, &TrainConfig { window: None, ..cfg.clone() }, |_| {}).expect("fit");
     for ((p, b), g) in m1.params().iter().zip(model0.params()).zip(&g) {
-        assert_eq!(*p, ((*b as f64) - 0.1 * (*g as f64)) as f32);
+        assert_eq!(*p, ((*b as f64) - 0.1f32 as f64 * (*g as f64)) as f32);
     }
 }
 

@@ -87,6 +87,11 @@ struct LayerTrace {
     c: Vec<f32>,
     /// Gate values per step, `4·H` each (see [`GateSink`]).
     gates: Vec<f32>,
+    /// Pre-activation gradients per step (`G·H`, or `O` for Dense), filled by the backward
+    /// pass; for GRU the `weight_ih` side.
+    da: Vec<f32>,
+    /// GRU only: the `weight_hh` side (its `n` rows differ: `r ⊙ ∂n`).
+    da_hh: Vec<f32>,
 }
 
 /// Everything one sequence needs for a forward + backward pass over windows of up to
@@ -101,34 +106,31 @@ pub(crate) struct Workspace {
     dc: Vec<Vec<f32>>,
     d_cur: Vec<f32>,
     d_next: Vec<f32>,
-    da_ih: Vec<f32>,
-    da_hh: Vec<f32>,
     h_new: Vec<f32>,
+    at: Vec<f32>,
 }
 
 impl Workspace {
     pub fn new(model: &TrainModel, capacity: usize) -> Self {
         let mut layers = Vec::new();
         let mut widest = model.input_size();
-        let mut widest_rows = 0;
         for def in model.layers() {
             widest = widest.max(def.output_size()).max(def.input_size());
             layers.push(match *def {
-                LayerDef::Recurrent { kind, hidden, .. } => {
-                    widest_rows = widest_rows.max(4 * hidden);
-                    LayerTrace {
-                        out: vec![0.0; (capacity + 1) * hidden],
-                        c: if kind.has_cell_state() { vec![0.0; (capacity + 1) * hidden] } else { Vec::new() },
-                        gates: if matches!(kind, CellKind::Rnn(_)) {
-                            Vec::new()
-                        } else {
-                            vec![0.0; capacity * 4 * hidden]
-                        },
-                    }
-                }
-                LayerDef::Dense { output, .. } => {
-                    LayerTrace { out: vec![0.0; capacity * output], c: Vec::new(), gates: Vec::new() }
-                }
+                LayerDef::Recurrent { kind, hidden, .. } => LayerTrace {
+                    out: vec![0.0; (capacity + 1) * hidden],
+                    c: if kind.has_cell_state() { vec![0.0; (capacity + 1) * hidden] } else { Vec::new() },
+                    gates: if matches!(kind, CellKind::Rnn(_)) { Vec::new() } else { vec![0.0; capacity * 4 * hidden] },
+                    da: vec![0.0; capacity * kind.gates() * hidden],
+                    da_hh: if kind == CellKind::Gru { vec![0.0; capacity * 3 * hidden] } else { Vec::new() },
+                },
+                LayerDef::Dense { output, .. } => LayerTrace {
+                    out: vec![0.0; capacity * output],
+                    c: Vec::new(),
+                    gates: Vec::new(),
+                    da: vec![0.0; capacity * output],
+                    da_hh: Vec::new(),
+                },
             });
         }
         let state = State::initial(model);
@@ -140,9 +142,8 @@ impl Workspace {
             state,
             d_cur: vec![0.0; widest],
             d_next: vec![0.0; widest],
-            da_ih: vec![0.0; widest_rows],
-            da_hh: vec![0.0; widest_rows],
             h_new: vec![0.0; widest],
+            at: Vec::new(),
         }
     }
 
@@ -258,6 +259,10 @@ impl Workspace {
     /// the window traced by the last [`Self::forward`] of `x`. Adds the parameter gradients
     /// to `grads` (laid out like [`TrainModel::params`]). The gradient flowing into the
     /// window's initial state is dropped: truncated BPTT.
+    ///
+    /// The time loop only does what is sequential (element-wise cell derivatives and the
+    /// products with the transposed weights); the pre-activation gradients of every step are
+    /// kept, and the weight gradients are summed over the window afterwards.
     pub fn backward<A: Activation>(
         &mut self,
         model: &TrainModel,
@@ -277,54 +282,32 @@ impl Workspace {
         for t in (0..steps).rev() {
             self.d_cur[..no].copy_from_slice(&dy[t * no..(t + 1) * no]);
             for l in (0..layers.len()).rev() {
-                let input: &[f32] = if l == 0 {
-                    &x[t * ni..(t + 1) * ni]
-                } else {
-                    layer_output(&self.layers[l - 1], &layers[l - 1], t)
-                };
                 let need_dx = l > 0;
                 let off = model.layer_offset(l);
-                let lt = &self.layers[l];
+                let lt = &mut self.layers[l];
                 match layers[l] {
                     LayerDef::Dense { input: nin, output, activation } => {
                         let y = &lt.out[t * output..(t + 1) * output];
                         let d = &mut self.d_cur[..output];
                         let fused = fused_softmax && l + 1 == layers.len();
                         dense_activation_backward(activation, y, d, fused);
-                        let (w, rest) = params[off..].split_at(output * nin);
-                        let _ = rest;
-                        let (gw, gb) = grads[off..off + output * nin + output].split_at_mut(output * nin);
-                        let dx = &mut self.d_next[..nin];
-                        dx.fill(0.0);
-                        for o in 0..output {
-                            let a = d[o];
-                            gb[o] += a;
-                            if a == 0.0 {
-                                continue;
-                            }
-                            let grow = &mut gw[o * nin..(o + 1) * nin];
-                            for (g, xv) in grow.iter_mut().zip(input) {
-                                *g += a * xv;
-                            }
-                            if need_dx {
-                                for (dv, wv) in dx.iter_mut().zip(&w[o * nin..(o + 1) * nin]) {
-                                    *dv += a * wv;
-                                }
-                            }
+                        lt.da[t * output..(t + 1) * output].copy_from_slice(d);
+                        if need_dx {
+                            let dx = &mut self.d_next[..nin];
+                            dx.fill(0.0);
+                            gemv_t_acc(&params[off..off + output * nin], d, dx);
                         }
                     }
                     LayerDef::Recurrent { kind, input: nin, hidden } => {
-                        let hp = &lt.out[t * hidden..(t + 1) * hidden];
-                        let hn = &lt.out[(t + 1) * hidden..(t + 2) * hidden];
-                        let rows = kind.gates() * hidden;
-                        let gates =
-                            if lt.gates.is_empty() { &[][..] } else { &lt.gates[t * 4 * hidden..(t + 1) * 4 * hidden] };
-                        let dh_in = &self.d_cur[..hidden];
+                        let h = hidden;
+                        let rows = kind.gates() * h;
+                        let hp = &lt.out[t * h..(t + 1) * h];
+                        let hn = &lt.out[(t + 1) * h..(t + 2) * h];
+                        let gates = if lt.gates.is_empty() { &[][..] } else { &lt.gates[t * 4 * h..(t + 1) * 4 * h] };
+                        let dh_in = &self.d_cur[..h];
                         let dh_carry = &mut self.dh[l];
                         let dc_carry = &mut self.dc[l];
-                        let da_ih = &mut self.da_ih[..rows];
-                        let da_hh = &mut self.da_hh[..rows];
-                        let h = hidden;
+                        let da_ih = &mut lt.da[t * rows..(t + 1) * rows];
                         match kind {
                             CellKind::Lstm => {
                                 let (cp, cn) = (&lt.c[t * h..(t + 1) * h], &lt.c[(t + 1) * h..(t + 2) * h]);
@@ -339,7 +322,7 @@ impl Workspace {
                                     da_ih[3 * h + j] = dh * tc * o * (1.0 - o);
                                     dc_carry[j] = dc * f;
                                 }
-                                da_hh.copy_from_slice(da_ih);
+                                dh_carry.fill(0.0);
                             }
                             CellKind::Cifg => {
                                 let (cp, cn) = (&lt.c[t * h..(t + 1) * h], &lt.c[(t + 1) * h..(t + 2) * h]);
@@ -353,9 +336,10 @@ impl Workspace {
                                     da_ih[2 * h + j] = dh * tc * o * (1.0 - o);
                                     dc_carry[j] = dc * (1.0 - i);
                                 }
-                                da_hh.copy_from_slice(da_ih);
+                                dh_carry.fill(0.0);
                             }
                             CellKind::Gru => {
+                                let da_hh = &mut lt.da_hh[t * rows..(t + 1) * rows];
                                 for j in 0..h {
                                     let (r, z, n, nh) = (gates[j], gates[h + j], gates[2 * h + j], gates[3 * h + j]);
                                     let dh = dh_in[j] + dh_carry[j];
@@ -386,45 +370,16 @@ impl Workspace {
                                         }
                                     };
                                 }
-                                da_hh.copy_from_slice(da_ih);
+                                dh_carry.fill(0.0);
                             }
                         }
-                        if kind != CellKind::Gru {
-                            dh_carry.fill(0.0);
-                        }
-                        let _ = hn;
-                        // Parameter gradients and the products with the transposed weights.
-                        let w_ih = &params[off..off + rows * nin];
-                        let w_hh = &params[off + rows * nin..off + rows * (nin + h)];
-                        let g = &mut grads[off..off + rows * (nin + h + 2)];
-                        let (g_ih, g) = g.split_at_mut(rows * nin);
-                        let (g_hh, g) = g.split_at_mut(rows * h);
-                        let (g_bih, g_bhh) = g.split_at_mut(rows);
-                        let dx = &mut self.d_next[..nin];
-                        dx.fill(0.0);
-                        for r in 0..rows {
-                            let a = da_ih[r];
-                            let b = da_hh[r];
-                            g_bih[r] += a;
-                            g_bhh[r] += b;
-                            if a != 0.0 {
-                                for (gv, xv) in g_ih[r * nin..(r + 1) * nin].iter_mut().zip(input) {
-                                    *gv += a * xv;
-                                }
-                                if need_dx {
-                                    for (dv, wv) in dx.iter_mut().zip(&w_ih[r * nin..(r + 1) * nin]) {
-                                        *dv += a * wv;
-                                    }
-                                }
-                            }
-                            if b != 0.0 {
-                                for (gv, hv) in g_hh[r * h..(r + 1) * h].iter_mut().zip(hp) {
-                                    *gv += b * hv;
-                                }
-                                for (dv, wv) in dh_carry.iter_mut().zip(&w_hh[r * h..(r + 1) * h]) {
-                                    *dv += b * wv;
-                                }
-                            }
+                        let da_ih = &lt.da[t * rows..(t + 1) * rows];
+                        let da_hh = if kind == CellKind::Gru { &lt.da_hh[t * rows..(t + 1) * rows] } else { da_ih };
+                        gemv_t_acc(&params[off + rows * nin..off + rows * (nin + h)], da_hh, dh_carry);
+                        if need_dx {
+                            let dx = &mut self.d_next[..nin];
+                            dx.fill(0.0);
+                            gemv_t_acc(&params[off..off + rows * nin], da_ih, dx);
                         }
                     }
                 }
@@ -434,7 +389,129 @@ impl Workspace {
                 }
             }
         }
+        // Weight and bias gradients: sums over the window of outer products.
+        for (l, def) in layers.iter().enumerate() {
+            let off = model.layer_offset(l);
+            // The layer's input at step t is `src[base + t·stride..][..nin]`.
+            let (src, base, stride): (&[f32], usize, usize) = if l == 0 {
+                (x, 0, ni)
+            } else {
+                match layers[l - 1] {
+                    LayerDef::Recurrent { hidden, .. } => (&self.layers[l - 1].out, hidden, hidden),
+                    LayerDef::Dense { output, .. } => (&self.layers[l - 1].out, 0, output),
+                }
+            };
+            let lt = &self.layers[l];
+            match *def {
+                LayerDef::Dense { input: nin, output, .. } => {
+                    let (gw, gb) = grads[off..off + output * (nin + 1)].split_at_mut(output * nin);
+                    outer_sum(gw, gb, &lt.da, output, &src[base..], stride, nin, steps, &mut self.at);
+                }
+                LayerDef::Recurrent { kind, input: nin, hidden: h } => {
+                    let rows = kind.gates() * h;
+                    let g = &mut grads[off..off + rows * (nin + h + 2)];
+                    let (g_ih, g) = g.split_at_mut(rows * nin);
+                    let (g_hh, g) = g.split_at_mut(rows * h);
+                    let (g_bih, g_bhh) = g.split_at_mut(rows);
+                    outer_sum(g_ih, g_bih, &lt.da, rows, &src[base..], stride, nin, steps, &mut self.at);
+                    let da_hh = if kind == CellKind::Gru { &lt.da_hh } else { &lt.da };
+                    outer_sum(g_hh, g_bhh, da_hh, rows, &lt.out, h, h, steps, &mut self.at);
+                }
+            }
+        }
     }
+}
+
+const LANES: usize = 8;
+
+/// `out[k] += Σ_r a[r] · w[r·K + k]` with `K = out.len()`: a product with the transposed
+/// row-major matrix `w`, accumulated in registers 8 columns at a time.
+#[inline]
+fn gemv_t_acc(w: &[f32], a: &[f32], out: &mut [f32]) {
+    let k_len = out.len();
+    debug_assert_eq!(w.len(), a.len() * k_len);
+    let mut k0 = 0;
+    while k0 + LANES <= k_len {
+        let mut acc = [0.0f32; LANES];
+        acc.copy_from_slice(&out[k0..k0 + LANES]);
+        for (row, &ar) in w.chunks_exact(k_len).zip(a) {
+            let wr = &row[k0..k0 + LANES];
+            for i in 0..LANES {
+                acc[i] += ar * wr[i];
+            }
+        }
+        out[k0..k0 + LANES].copy_from_slice(&acc);
+        k0 += LANES;
+    }
+    if k0 < k_len {
+        let tail = &mut out[k0..];
+        for (row, &ar) in w.chunks_exact(k_len).zip(a) {
+            for (o, wv) in tail.iter_mut().zip(&row[k0..]) {
+                *o += ar * wv;
+            }
+        }
+    }
+}
+
+/// `g[r·K + k] += Σ_t a[t·rows + r] · v[t·stride + k]` and `gb[r] += Σ_t a[t·rows + r]`
+/// over `t < steps`, `k < K`: the weight and bias gradients of a window. `at` is scratch for
+/// the transpose of `a` (so every sum over `t` reads memory in order).
+#[allow(clippy::too_many_arguments)]
+fn outer_sum(
+    g: &mut [f32],
+    gb: &mut [f32],
+    a: &[f32],
+    rows: usize,
+    v: &[f32],
+    stride: usize,
+    k_len: usize,
+    steps: usize,
+    at: &mut Vec<f32>,
+) {
+    at.resize(rows * steps, 0.0);
+    // Transposed in blocks of 8 steps: the 8 source rows stay in L1 while every
+    // destination row gets one contiguous run.
+    for t0 in (0..steps).step_by(LANES) {
+        let t1 = (t0 + LANES).min(steps);
+        for r in 0..rows {
+            for t in t0..t1 {
+                at[r * steps + t] = a[t * rows + r];
+            }
+        }
+    }
+    let full = k_len - k_len % LANES;
+    for r in 0..rows {
+        let ar = &at[r * steps..(r + 1) * steps];
+        gb[r] += lane_sum(ar.iter().copied());
+        let grow = &mut g[r * k_len..(r + 1) * k_len];
+        let mut k0 = 0;
+        while k0 < full {
+            let mut acc = [0.0f32; LANES];
+            for (t, &a) in ar.iter().enumerate() {
+                let vt = &v[t * stride + k0..t * stride + k0 + LANES];
+                for i in 0..LANES {
+                    acc[i] += a * vt[i];
+                }
+            }
+            for (gv, av) in grow[k0..k0 + LANES].iter_mut().zip(&acc) {
+                *gv += av;
+            }
+            k0 += LANES;
+        }
+        for (k, gv) in grow.iter_mut().enumerate().skip(full) {
+            *gv += lane_sum(ar.iter().enumerate().map(|(t, &a)| a * v[t * stride + k]));
+        }
+    }
+}
+
+/// A sum in 8 interleaved partial sums (vectorisable; fixed order, so deterministic).
+#[inline]
+fn lane_sum(it: impl Iterator<Item = f32>) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    for (n, x) in it.enumerate() {
+        acc[n % LANES] += x;
+    }
+    acc.iter().sum()
 }
 
 /// Layer `l`'s output at step `t` of the traced window.

@@ -50,6 +50,8 @@ mod io;
 mod loss;
 mod model;
 mod optim;
+#[cfg(feature = "cli")]
+mod plot;
 mod rng;
 
 pub use data::Dataset;
@@ -60,4 +62,6 @@ pub use io::encode_tensors;
 pub use loss::{argmax, Loss, TargetMode};
 pub use model::{LayerDef, LayerParams, TensorInfo, TrainModel};
 pub use optim::{clip_grad_norm, Optimizer, OptimizerState};
+#[cfg(feature = "cli")]
+pub use plot::write_loss_plot;
 pub use rng::Rng;
