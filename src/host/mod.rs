@@ -6,9 +6,11 @@
 //! - [`io`] (feature `formats`): parse PyTorch safetensors, RTNeural JSON, Automated
 //!   GuitarAmpModelling JSON and Neural Amp Modeler `.nam` files into a [`ModelSpec`].
 
+pub mod model;
 pub mod spec;
 
 #[cfg(feature = "formats")]
 pub mod io;
 
+pub use model::Model;
 pub use spec::{DenseSpec, LayerSpec, LoadError, ModelSpec, RecurrentSpec};
