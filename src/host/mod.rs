@@ -6,6 +6,7 @@
 //! - [`io`] (feature `formats`): parse PyTorch safetensors, RTNeural JSON, Automated
 //!   GuitarAmpModelling JSON and Neural Amp Modeler `.nam` files into a [`ModelSpec`].
 
+pub mod bake;
 pub mod model;
 pub mod spec;
 
