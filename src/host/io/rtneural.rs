@@ -289,17 +289,18 @@ fn keras_dense(
     ctx: &str,
     wdesc: &str,
 ) -> Result<DenseSpec, LoadError> {
-    let (kernel, bias) =
-        match w {
-            [k] => (k, None),
-            [k, b] => (k, Some(b)),
-            _ => return Err(LoadError::inconsistent(
+    let (kernel, bias) = match w {
+        [k] => (k, None),
+        [k, b] => (k, Some(b)),
+        _ => {
+            return Err(LoadError::inconsistent(
                 ctx,
                 &format!(
                     "has {wdesc}, expected [kernel (in, out)] or [kernel (in, out), bias (out)]"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let (i, o) = dims2(kernel, ctx, "kernel", "[in, out]")?;
     let bias = match bias {
         Some(b) if b.shape == [o] => b.data.clone(),
