@@ -1149,3 +1149,11 @@ fn validate_names_layer_and_shapes() {
     assert_eq!(spec.output_size(), 8);
     assert_eq!(spec.param_count(), 32 * 3 + 128);
 }
+
+#[test]
+fn duplicate_json_keys_are_rejected() {
+    let msg = io::parse_model(br#"{"fc.weight": [[1.0]], "fc.weight": [[2.0]]}"#, "d.json")
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("duplicate key \"fc.weight\""), "{msg}");
+}
