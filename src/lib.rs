@@ -45,7 +45,7 @@ pub use layer::{
     Aligned, CellWeights, Cifg, CifgWeights, Dense, DenseWeights, Gru, GruWeights, Lstm, LstmWeights, Recurrent, Rnn,
     RnnWeights,
 };
-pub use network::{Chain, Layer, Network, Residual};
+pub use network::{Chain, Layer, Network, Residual, WithInitialState};
 
 /// The README's Rust examples run as doctests.
 #[cfg(doctest)]

@@ -12,7 +12,8 @@ pub trait Network {
     /// One time step. Panics only if a slice length differs from the sizes above.
     fn step(&mut self, input: &[f32], output: &mut [f32]);
 
-    /// Back to the initial (zero) state.
+    /// Back to the initial state: zeros, unless the network was built with one
+    /// ([`WithInitialState`], e.g. a NAM model's).
     fn reset(&mut self);
 
     /// Runs a block of frames, one step per frame: `input` holds `T` frames of
@@ -164,6 +165,47 @@ impl<L: Layer, const K: usize, const O: usize> Layer for Residual<L, K, O> {
 
     fn reset(&mut self) {
         self.inner.reset();
+    }
+
+    fn snapshot(&self) -> Self::State {
+        self.inner.snapshot()
+    }
+
+    fn restore(&mut self, state: &Self::State) {
+        self.inner.restore(state);
+    }
+}
+
+/// A layer that starts from, and resets to, a fixed state kept in flash instead of zeros
+/// (models whose files carry an initial state, or whose prewarm was run at bake time).
+#[derive(Clone, Debug)]
+pub struct WithInitialState<L: Layer + 'static> {
+    /// The wrapped layer.
+    pub inner: L,
+    initial: &'static L::State,
+}
+
+impl<L: Layer + 'static> WithInitialState<L> {
+    /// Wraps `inner` and moves it to `initial`.
+    pub fn new(mut inner: L, initial: &'static L::State) -> Self {
+        inner.restore(initial);
+        Self { inner, initial }
+    }
+}
+
+impl<L: Layer + 'static> Layer for WithInitialState<L> {
+    const INPUT_SIZE: usize = L::INPUT_SIZE;
+    const OUTPUT_SIZE: usize = L::OUTPUT_SIZE;
+    type State = L::State;
+
+    #[inline]
+    fn forward(&mut self, input: &[f32]) -> &[f32] {
+        self.inner.forward(input)
+    }
+
+    /// Back to the initial state given at construction.
+    fn reset(&mut self) {
+        self.inner.restore(self.initial);
     }
 
     fn snapshot(&self) -> Self::State {

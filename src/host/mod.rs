@@ -8,10 +8,13 @@
 //! - [`train`]: backpropagation through time over the deployed forward pass, optimisers,
 //!   losses, truncated BPTT; writes safetensors `state_dict`s.
 
+pub mod bake;
+pub mod model;
 pub mod spec;
 pub mod train;
 
 #[cfg(feature = "formats")]
 pub mod io;
 
+pub use model::Model;
 pub use spec::{DenseSpec, LayerSpec, LoadError, ModelSpec, RecurrentSpec};

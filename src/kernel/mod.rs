@@ -4,6 +4,8 @@
 //! const-generic layers, the runtime-sized host model and the trainer all run the same code.
 //! [`scalar`] is the specification every other tier is tested against.
 
+#[cfg(feature = "std")]
+pub mod aligned;
 pub mod layout;
 pub mod scalar;
 

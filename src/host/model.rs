@@ -1,0 +1,231 @@
+//! The runtime-sized model: sizes come from a model file, the math from the same kernels
+//! the const-generic layers run, so the same tier gives bit-identical outputs.
+
+use core::marker::PhantomData;
+use std::vec::Vec;
+
+use super::spec::{LayerSpec, LoadError, ModelSpec};
+use crate::activation::{Activation, DefaultActivation};
+use crate::cell::{CellKind, DenseActivation};
+use crate::kernel::aligned::AlignedVec;
+use crate::kernel::{self, layout, CellView, DenseView};
+
+/// One layer of a [`Model`]: packed weights plus its state and output buffers.
+#[derive(Clone, Debug)]
+enum RtLayer {
+    Recurrent {
+        kind: CellKind,
+        inputs: usize,
+        hidden: usize,
+        wx: AlignedVec,
+        wh: AlignedVec,
+        b: Vec<f32>,
+        /// `h`, then `c` for cells with a cell state.
+        state: Vec<f32>,
+        h_new: Vec<f32>,
+    },
+    Dense {
+        activation: DenseActivation,
+        inputs: usize,
+        outputs: usize,
+        w: AlignedVec,
+        b: Vec<f32>,
+        out: Vec<f32>,
+    },
+}
+
+impl RtLayer {
+    fn forward<A: Activation>(&mut self, x: &[f32]) -> &[f32] {
+        match self {
+            RtLayer::Recurrent { kind, inputs, hidden, wx, wh, b, state, h_new } => {
+                let view =
+                    CellView { kind: *kind, inputs: *inputs, hidden: *hidden, wx: wx.as_slice(), wh: wh.as_slice(), b };
+                let (h, c) = state.split_at_mut(*hidden);
+                kernel::cell_step::<A>(&view, x, h, c, h_new);
+                h.copy_from_slice(h_new);
+                h
+            }
+            RtLayer::Dense { activation, inputs, outputs, w, b, out } => {
+                let view =
+                    DenseView { activation: *activation, inputs: *inputs, outputs: *outputs, w: w.as_slice(), b };
+                kernel::dense::<A>(&view, x, out);
+                out
+            }
+        }
+    }
+
+    fn state_mut(&mut self) -> &mut [f32] {
+        match self {
+            RtLayer::Recurrent { state, .. } => state,
+            RtLayer::Dense { .. } => &mut [],
+        }
+    }
+}
+
+/// A network whose sizes are known only at run time (loaded from a file).
+///
+/// Heap-allocated when built; `step` / `process_block` then never allocate. Built from a
+/// [`ModelSpec`] with [`Model::from_spec`]; the state after [`Model::reset`] is the spec's
+/// initial state advanced by its `prewarm` zero-input samples, computed once at build time.
+#[derive(Clone, Debug)]
+pub struct Model<A = DefaultActivation> {
+    layers: Vec<RtLayer>,
+    input_size: usize,
+    output_size: usize,
+    skip: usize,
+    initial_state: Vec<f32>,
+    _activation: PhantomData<A>,
+}
+
+impl<A: Activation> Model<A> {
+    /// Packs a validated spec's weights and prepares the initial state.
+    pub fn from_spec(spec: &ModelSpec) -> Result<Self, LoadError> {
+        spec.validate()?;
+        let mut layers = Vec::with_capacity(spec.layers.len());
+        let mut initial_state = Vec::new();
+        for layer in &spec.layers {
+            match layer {
+                LayerSpec::Recurrent(r) => {
+                    let (g, hid, inp) = (r.kind.gates(), r.hidden_size, r.input_size);
+                    let mut wx = AlignedVec::zeroed(g * hid * inp);
+                    let mut wh = AlignedVec::zeroed(g * hid * hid);
+                    let mut b = std::vec![0.0; kernel::bias_rows(r.kind) * hid];
+                    layout::pack_into(&r.weight_ih, inp, g, hid, wx.as_mut_slice());
+                    layout::pack_into(&r.weight_hh, hid, g, hid, wh.as_mut_slice());
+                    layout::fold_bias_into(r.kind, hid, &r.bias_ih, &r.bias_hh, &mut b);
+                    let n_state = if r.kind.has_cell_state() { 2 } else { 1 };
+                    let mut state = std::vec![0.0; n_state * hid];
+                    if let Some(h0) = &r.initial_h {
+                        state[..hid].copy_from_slice(h0);
+                    }
+                    if let (Some(c0), true) = (&r.initial_c, n_state == 2) {
+                        state[hid..].copy_from_slice(c0);
+                    }
+                    initial_state.extend_from_slice(&state);
+                    layers.push(RtLayer::Recurrent {
+                        kind: r.kind,
+                        inputs: inp,
+                        hidden: hid,
+                        wx,
+                        wh,
+                        b,
+                        state,
+                        h_new: std::vec![0.0; hid],
+                    });
+                }
+                LayerSpec::Dense(d) => {
+                    let mut w = AlignedVec::zeroed(d.output_size * d.input_size);
+                    layout::pack_into(&d.weight, d.input_size, 1, d.output_size, w.as_mut_slice());
+                    layers.push(RtLayer::Dense {
+                        activation: d.activation,
+                        inputs: d.input_size,
+                        outputs: d.output_size,
+                        w,
+                        b: d.bias.clone(),
+                        out: std::vec![0.0; d.output_size],
+                    });
+                }
+            }
+        }
+        let output_size = spec.output_size();
+        let mut model = Self {
+            layers,
+            input_size: spec.input_size,
+            output_size,
+            skip: spec.skip,
+            initial_state,
+            _activation: PhantomData,
+        };
+        if spec.prewarm > 0 {
+            let zeros = std::vec![0.0; model.input_size];
+            let mut sink = std::vec![0.0; output_size];
+            for _ in 0..spec.prewarm {
+                model.step(&zeros, &mut sink);
+            }
+            model.initial_state = model.snapshot();
+        }
+        Ok(model)
+    }
+
+    /// Values per input frame.
+    pub fn input_size(&self) -> usize {
+        self.input_size
+    }
+
+    /// Values per output frame.
+    pub fn output_size(&self) -> usize {
+        self.output_size
+    }
+
+    /// One time step. Panics only if a slice length differs from the model's sizes.
+    #[inline]
+    pub fn step(&mut self, input: &[f32], output: &mut [f32]) {
+        assert_eq!(input.len(), self.input_size, "input length differs from the model's input size");
+        assert_eq!(output.len(), self.output_size, "output length differs from the model's output size");
+        let mut y: &[f32] = input;
+        for layer in &mut self.layers {
+            y = layer.forward::<A>(y);
+        }
+        output.copy_from_slice(y);
+        for (o, x) in output.iter_mut().zip(&input[..self.skip]) {
+            *o += *x;
+        }
+    }
+
+    /// Runs frames of interleaved values, one step per frame (see
+    /// [`Network::process_block`](crate::Network::process_block)).
+    ///
+    /// Panics only if the lengths do not describe the same number of whole frames.
+    pub fn process_block(&mut self, input: &[f32], output: &mut [f32]) {
+        let frames = input.len() / self.input_size;
+        assert!(
+            input.len() % self.input_size == 0 && output.len() == frames * self.output_size,
+            "process_block: {} inputs and {} outputs are not whole frames of {} in / {} out",
+            input.len(),
+            output.len(),
+            self.input_size,
+            self.output_size
+        );
+        for (x, y) in input.chunks_exact(self.input_size).zip(output.chunks_exact_mut(self.output_size)) {
+            self.step(x, y);
+        }
+    }
+
+    /// Back to the initial state (the file's initial state after its prewarm; zeros for most
+    /// formats).
+    pub fn reset(&mut self) {
+        write_state(&mut self.layers, &self.initial_state);
+    }
+
+    /// Number of floats in a state snapshot.
+    pub fn state_len(&self) -> usize {
+        self.initial_state.len()
+    }
+
+    /// A copy of the recurrent state (every layer's `h`, and `c` where there is one).
+    pub fn snapshot(&self) -> Vec<f32> {
+        let mut s = Vec::with_capacity(self.state_len());
+        for layer in &self.layers {
+            if let RtLayer::Recurrent { state, .. } = layer {
+                s.extend_from_slice(state);
+            }
+        }
+        s
+    }
+
+    /// Continues from a snapshot. Panics only if `state.len() != self.state_len()`.
+    pub fn restore(&mut self, state: &[f32]) {
+        assert_eq!(state.len(), self.state_len(), "snapshot length differs from the model's state");
+        write_state(&mut self.layers, state);
+    }
+}
+
+/// Copies a snapshot (layer states back to back) into the layers.
+fn write_state(layers: &mut [RtLayer], mut state: &[f32]) {
+    for layer in layers {
+        let s = layer.state_mut();
+        let (head, tail) = state.split_at(s.len());
+        s.copy_from_slice(head);
+        state = tail;
+    }
+}
