@@ -9,6 +9,7 @@ use tinyrnn::activation::{Activation, ActivationKind};
 use tinyrnn::host::bake::{architecture, bake_model_file, footprint};
 use tinyrnn::host::io::load_model;
 use tinyrnn::host::{LayerSpec, Model, ModelSpec};
+use tinyrnn::train::command::{grad_command, train_command, TrainOptions};
 use tinyrnn::Exact;
 
 #[derive(Parser)]
@@ -53,6 +54,56 @@ enum Command {
     Info {
         /// Model file.
         model: PathBuf,
+    },
+    /// Train a model on one recording (cut into segments, truncated BPTT, Adam, ESR);
+    /// writes a safetensors state_dict and a loss plot (.svg) beside it.
+    Train {
+        /// (T, I) float32 .npy or mono WAV.
+        #[arg(long)]
+        input: PathBuf,
+        /// (T, O) float32 .npy or mono WAV.
+        #[arg(long)]
+        target: PathBuf,
+        /// lstm, gru, rnn, rnn-relu, cifg.
+        #[arg(long, default_value = "lstm")]
+        cell: String,
+        #[arg(long, default_value_t = 16)]
+        hidden: usize,
+        #[arg(long, default_value_t = 1)]
+        layers: usize,
+        /// Residual from the input to the output (amp models).
+        #[arg(long)]
+        skip: bool,
+        #[arg(long, default_value_t = 50)]
+        epochs: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value_t = 5e-3)]
+        lr: f32,
+        /// Fraction of the recording held out for validation (early stopping).
+        #[arg(long, default_value_t = 0.1)]
+        val_split: f32,
+        /// esr (pre-emphasis 0.85), esr-plain, mse.
+        #[arg(long, default_value = "esr")]
+        loss: String,
+        /// Fine-tune this model file instead of a fresh one.
+        #[arg(long)]
+        init: Option<PathBuf>,
+        /// Output model (.safetensors).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Write the full-BPTT gradient of mean((y − target)²) under the model's tensor names.
+    Grad {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        target: PathBuf,
+        /// Output .safetensors.
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// Measure ns per step and the real-time factor at 48 kHz.
     Bench {
@@ -117,6 +168,55 @@ fn run(command: Command) -> Result<()> {
             info(&model, &spec);
             Ok(())
         }
+        Command::Train {
+            input,
+            target,
+            cell,
+            hidden,
+            layers,
+            skip,
+            epochs,
+            seed,
+            lr,
+            val_split,
+            loss,
+            init,
+            output,
+        } => {
+            let (x, ni) = read_series(&input)?;
+            let (y, no) = read_series(&target)?;
+            let opts = TrainOptions {
+                cell,
+                hidden,
+                layers,
+                skip,
+                init_model: init,
+                epochs,
+                seed,
+                lr,
+                val_split,
+                loss,
+                ..TrainOptions::default()
+            };
+            let out = train_command::<Exact>(&x, ni, &y, no, &opts, &output).map_err(|e| e.to_string())?;
+            let last = out.report.epochs.get(out.report.best_epoch).copied();
+            println!(
+                "{}: best epoch {} (validation {:.6}), {:.0} samples/s; loss plot {}",
+                output.display(),
+                out.report.best_epoch + 1,
+                last.and_then(|e| e.val_loss).unwrap_or(f64::NAN),
+                out.report.samples_per_second,
+                out.plot.display()
+            );
+            Ok(())
+        }
+        Command::Grad { model, input, target, output } => {
+            let (x, _) = read_series(&input)?;
+            let (y, _) = read_series(&target)?;
+            let loss = grad_command::<Exact>(&model, &x, &y, &output).map_err(|e| e.to_string())?;
+            println!("{}: gradients of loss {loss:.7}", output.display());
+            Ok(())
+        }
         Command::Bench { model, exact } => {
             let spec = load(&model)?;
             match activation(exact) {
@@ -128,6 +228,16 @@ fn run(command: Command) -> Result<()> {
 
 fn is_wav(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+}
+
+/// A (T, F) .npy or mono WAV file: values and F.
+fn read_series(path: &Path) -> Result<(Vec<f32>, usize)> {
+    if is_wav(path) {
+        Ok((read_wav(path)?.0, 1))
+    } else {
+        let (_, f, x) = read_npy(path)?;
+        Ok((x, f))
+    }
 }
 
 /// A (T, F) float32 .npy file.

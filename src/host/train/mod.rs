@@ -42,6 +42,8 @@
 //! ```
 
 mod bptt;
+#[cfg(feature = "cli")]
+pub mod command;
 mod data;
 mod error;
 mod fit;
