@@ -9,7 +9,7 @@
 use tinyrnn::train::{
     argmax, evaluate, fit, Dataset, LayerParams, Loss, Optimizer, Progress, Rng, TargetMode, TrainConfig, TrainModel,
 };
-use tinyrnn::{CellKind, Chain, Dense, DenseActivation, DenseWeights, Exact, Gru, GruWeights, Network};
+use tinyrnn::{CellKind, Chain, Dense, DenseActivation, DenseWeights, Fast, Gru, GruWeights, Network};
 
 const T: usize = 64;
 const H: usize = 16;
@@ -71,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         model.param_count(),
         train.len()
     );
-    let report = fit::<Exact>(&mut model, &train, Some(&val), &cfg, |p| {
+    let report = fit::<Fast>(&mut model, &train, Some(&val), &cfg, |p| {
         if let Progress::Epoch(e) = p {
             if e.epoch % 5 == 4 || e.epoch == 0 {
                 println!(
@@ -84,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     })?;
-    let eval = evaluate::<Exact>(&model, &test, Loss::CrossEntropy, 0)?;
+    let eval = evaluate::<Fast>(&model, &test, Loss::CrossEntropy, 0)?;
     println!(
         "test: cross-entropy {:.4}, accuracy {:.1}% ({} epochs, {:.1} s, best epoch {})",
         eval.loss,

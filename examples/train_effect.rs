@@ -16,7 +16,7 @@ use std::time::Instant;
 use tinyrnn::train::{
     evaluate, fit, predict, Dataset, LayerParams, Loss, Optimizer, Progress, Rng, TrainConfig, TrainModel,
 };
-use tinyrnn::{CellKind, Chain, Dense, DenseActivation, DenseWeights, Exact, Lstm, LstmWeights, Network};
+use tinyrnn::{CellKind, Chain, Dense, DenseActivation, DenseWeights, Fast, Lstm, LstmWeights, Network};
 
 const FS: f32 = 48_000.0;
 const H: usize = 16;
@@ -110,7 +110,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         epochs
     );
     let t0 = Instant::now();
-    let report = fit::<Exact>(&mut model, &train, Some(&val), &cfg, |p| {
+    let report = fit::<Fast>(&mut model, &train, Some(&val), &cfg, |p| {
         if let Progress::Epoch(e) = p {
             if e.epoch % 5 == 4 || e.epoch == 0 {
                 println!(
@@ -131,8 +131,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         report.best_epoch + 1
     );
 
-    let esr = evaluate::<Exact>(&model, &test, Loss::Esr { pre_emphasis: 0.0 }, 0)?.loss;
-    let silent = evaluate::<Exact>(
+    let esr = evaluate::<Fast>(&model, &test, Loss::Esr { pre_emphasis: 0.0 }, 0)?.loss;
+    let silent = evaluate::<Fast>(
         &TrainModel::stacked(CellKind::Lstm, 1, H, 1, Some((1, DenseActivation::Identity)), 1, 7)?,
         &test,
         Loss::Esr { pre_emphasis: 0.0 },
@@ -163,7 +163,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         net.process_block(&x_test, &mut y_const);
     }
     let per_run = t1.elapsed().as_secs_f64() / reps as f64;
-    let y_train = predict::<Exact>(&model, &x_test)?;
+    let y_train = predict::<Fast>(&model, &x_test)?;
     let identical = y_const.iter().zip(&y_train).all(|(a, b)| a.to_bits() == b.to_bits());
     let audio_s = x_test.len() as f64 / FS as f64;
     println!(

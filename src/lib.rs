@@ -38,7 +38,7 @@ pub mod network;
 #[cfg(feature = "std")]
 pub use host::train;
 
-pub use activation::{Activation, DefaultActivation, Exact};
+pub use activation::{Activation, DefaultActivation, Exact, Fast};
 pub use cell::{CellKind, DenseActivation, RnnNonlinearity};
 pub use error::ShapeError;
 pub use layer::{

@@ -24,7 +24,7 @@ pub trait Network {
     fn process_block(&mut self, input: &[f32], output: &mut [f32]) {
         let frames = input.len() / Self::INPUT_SIZE;
         assert!(
-            input.len() % Self::INPUT_SIZE == 0 && output.len() == frames * Self::OUTPUT_SIZE,
+            input.len().is_multiple_of(Self::INPUT_SIZE) && output.len() == frames * Self::OUTPUT_SIZE,
             "process_block: {} inputs and {} outputs are not whole frames of {} in / {} out",
             input.len(),
             output.len(),

@@ -1,4 +1,5 @@
-//! Parity with PyTorch: every case in `../shared/conformance/pytorch`, exact activations.
+//! Parity with PyTorch: every case in `../shared/conformance/pytorch`, exact activations
+//! (and the same cases with the default fast ones, within the same tolerance).
 //!
 //! Tolerance: max |y − y_torch| ≤ 2e-5 × max(1, max |y_torch|), stepping from zero state.
 
@@ -83,7 +84,7 @@ impl Case {
 #[test]
 fn gru_i1_h16_fc1() {
     let c = case("gru_i1_h16_fc1");
-    let mut net = Chain::new(Gru::<1, 16>::new(c.cell(CellKind::Gru, 0)), Dense::<16, 1>::new(c.head()));
+    let mut net = Chain::new(Gru::<1, 16, Exact>::new(c.cell(CellKind::Gru, 0)), Dense::<16, 1, Exact>::new(c.head()));
     c.check("gru_i1_h16_fc1", &mut net);
 }
 
@@ -91,9 +92,9 @@ fn gru_i1_h16_fc1() {
 fn gru_i8_h64_l2_fc3_tanh() {
     let c = case("gru_i8_h64_l2_fc3_tanh");
     let mut net = chain!(
-        Gru::<8, 64>::new(c.cell(CellKind::Gru, 0)),
-        Gru::<64, 64>::new(c.cell(CellKind::Gru, 1)),
-        Dense::<64, 3>::new(c.head()),
+        Gru::<8, 64, Exact>::new(c.cell(CellKind::Gru, 0)),
+        Gru::<64, 64, Exact>::new(c.cell(CellKind::Gru, 1)),
+        Dense::<64, 3, Exact>::new(c.head()),
     );
     c.check("gru_i8_h64_l2_fc3_tanh", &mut net);
 }
@@ -101,22 +102,25 @@ fn gru_i8_h64_l2_fc3_tanh() {
 #[test]
 fn lstm_i1_h32_fc1() {
     let c = case("lstm_i1_h32_fc1");
-    let mut net = Chain::new(Lstm::<1, 32>::new(c.cell(CellKind::Lstm, 0)), Dense::<32, 1>::new(c.head()));
+    let mut net =
+        Chain::new(Lstm::<1, 32, Exact>::new(c.cell(CellKind::Lstm, 0)), Dense::<32, 1, Exact>::new(c.head()));
     c.check("lstm_i1_h32_fc1", &mut net);
 }
 
 #[test]
 fn lstm_i4_h24_l2() {
     let c = case("lstm_i4_h24_l2");
-    let mut net =
-        Chain::new(Lstm::<4, 24>::new(c.cell(CellKind::Lstm, 0)), Lstm::<24, 24>::new(c.cell(CellKind::Lstm, 1)));
+    let mut net = Chain::new(
+        Lstm::<4, 24, Exact>::new(c.cell(CellKind::Lstm, 0)),
+        Lstm::<24, 24, Exact>::new(c.cell(CellKind::Lstm, 1)),
+    );
     c.check("lstm_i4_h24_l2", &mut net);
 }
 
 #[test]
 fn lstm_i5_h7() {
     let c = case("lstm_i5_h7");
-    let mut net = Lstm::<5, 7>::new(c.cell(CellKind::Lstm, 0));
+    let mut net = Lstm::<5, 7, Exact>::new(c.cell(CellKind::Lstm, 0));
     c.check("lstm_i5_h7", &mut net);
 }
 
@@ -124,14 +128,14 @@ fn lstm_i5_h7() {
 fn rnn_relu_i2_h6() {
     let c = case("rnn_relu_i2_h6");
     assert_eq!(c.nonlinearity(), RnnNonlinearity::Relu);
-    let mut net = Rnn::<2, 6>::new(c.cell(CellKind::Rnn(c.nonlinearity()), 0));
+    let mut net = Rnn::<2, 6, Exact>::new(c.cell(CellKind::Rnn(c.nonlinearity()), 0));
     c.check("rnn_relu_i2_h6", &mut net);
 }
 
 #[test]
 fn rnn_tanh_i3_h8() {
     let c = case("rnn_tanh_i3_h8");
-    let mut net = Rnn::<3, 8>::new(c.cell(CellKind::Rnn(c.nonlinearity()), 0));
+    let mut net = Rnn::<3, 8, Exact>::new(c.cell(CellKind::Rnn(c.nonlinearity()), 0));
     c.check("rnn_tanh_i3_h8", &mut net);
 }
 

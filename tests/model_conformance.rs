@@ -156,3 +156,28 @@ fn snapshot_restore_and_reset() {
     model.restore(&snap);
     assert_eq!(run(&mut model, tail), rest);
 }
+
+/// The default fast activations stay within the PyTorch folder's tolerance too.
+#[test]
+fn pytorch_folder_with_fast_activations() {
+    for case in [
+        "gru_i1_h16_fc1",
+        "gru_i8_h64_l2_fc3_tanh",
+        "lstm_i1_h32_fc1",
+        "lstm_i4_h24_l2",
+        "lstm_i5_h7",
+        "rnn_relu_i2_h6",
+        "rnn_tanh_i3_h8",
+    ] {
+        let dir = conformance_dir().join("pytorch").join(case);
+        let mut model = Model::<Fast>::from_spec(&spec(&format!("pytorch/{case}/model.safetensors"))).expect("model");
+        let x = read_npy(&dir.join("input.npy"));
+        let y_ref = read_npy(&dir.join("output.npy"));
+        let mut y = vec![0.0; y_ref.data.len()];
+        model.process_block(&x.data, &mut y);
+        let scale = y_ref.data.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+        let err = max_abs_diff(&y, &y_ref.data) / scale;
+        println!("pytorch/{case} (fast): max scaled error {err:.2e}");
+        assert!(err <= 2e-5, "pytorch/{case} (fast): {err:e}");
+    }
+}

@@ -178,8 +178,10 @@ fn trained_model_runs_the_same_bits_in_const_layers() {
     let Some(LayerParams::Dense { weight, bias }) = model.layer_params(1) else { panic!("layer 1 is dense") };
     let mut head = DenseWeights::<6, 1>::zeroed(DenseActivation::Identity);
     head.set_from_pytorch(weight, bias).expect("shapes");
-    let mut net: Residual<_, 1, 1> =
-        Residual::new(Chain::new(Gru::<1, 6>::new(common::leak(gru)), Dense::<6, 1>::new(common::leak(head))));
+    let mut net: Residual<_, 1, 1> = Residual::new(Chain::new(
+        Gru::<1, 6, Exact>::new(common::leak(gru)),
+        Dense::<6, 1, Exact>::new(common::leak(head)),
+    ));
     let mut theirs = vec![0.0; x.len()];
     net.process_block(&x, &mut theirs);
     assert_eq!(ours, theirs);

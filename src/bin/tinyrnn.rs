@@ -10,7 +10,7 @@ use tinyrnn::host::bake::{architecture, bake_model_file, footprint};
 use tinyrnn::host::io::load_model;
 use tinyrnn::host::{LayerSpec, Model, ModelSpec};
 use tinyrnn::train::command::{grad_command, train_command, TrainOptions};
-use tinyrnn::Exact;
+use tinyrnn::{Exact, Fast};
 
 #[derive(Parser)]
 #[command(name = "tinyrnn", version, about = "Run, inspect, benchmark and bake small recurrent networks")]
@@ -89,6 +89,9 @@ enum Command {
         /// Fine-tune this model file instead of a fresh one.
         #[arg(long)]
         init: Option<PathBuf>,
+        /// Train with libm's tanh and sigmoid instead of the fast ones the deployed layers use.
+        #[arg(long)]
+        exact: bool,
         /// Output model (.safetensors).
         #[arg(short, long)]
         output: PathBuf,
@@ -129,8 +132,11 @@ fn main() -> ExitCode {
 type Result<T> = std::result::Result<T, String>;
 
 fn activation(exact: bool) -> ActivationKind {
-    let _ = exact;
-    ActivationKind::Exact
+    if exact {
+        ActivationKind::Exact
+    } else {
+        ActivationKind::Fast
+    }
 }
 
 fn load(path: &Path) -> Result<ModelSpec> {
@@ -143,6 +149,7 @@ fn run(command: Command) -> Result<()> {
             let spec = load(&model)?;
             match activation(exact) {
                 ActivationKind::Exact => infer::<Exact>(&spec, &input, &output),
+                ActivationKind::Fast => infer::<Fast>(&spec, &input, &output),
             }
         }
         Command::Bake { model, output, check, exact } => {
@@ -181,6 +188,7 @@ fn run(command: Command) -> Result<()> {
             val_split,
             loss,
             init,
+            exact,
             output,
         } => {
             let (x, ni) = read_series(&input)?;
@@ -198,7 +206,12 @@ fn run(command: Command) -> Result<()> {
                 loss,
                 ..TrainOptions::default()
             };
-            let out = train_command::<Exact>(&x, ni, &y, no, &opts, &output).map_err(|e| e.to_string())?;
+            let out = if exact {
+                train_command::<Exact>(&x, ni, &y, no, &opts, &output)
+            } else {
+                train_command::<Fast>(&x, ni, &y, no, &opts, &output)
+            }
+            .map_err(|e| e.to_string())?;
             let last = out.report.epochs.get(out.report.best_epoch).copied();
             println!(
                 "{}: best epoch {} (validation {:.6}), {:.0} samples/s; loss plot {}",
@@ -221,6 +234,7 @@ fn run(command: Command) -> Result<()> {
             let spec = load(&model)?;
             match activation(exact) {
                 ActivationKind::Exact => bench::<Exact>(&spec),
+                ActivationKind::Fast => bench::<Fast>(&spec),
             }
         }
     }

@@ -180,6 +180,7 @@ fn data_item(out: &mut String, item: &str, name: &str, ty: &str, body: impl FnOn
 fn activation_type(kind: ActivationKind) -> &'static str {
     match kind {
         ActivationKind::Exact => "tinyrnn::Exact",
+        ActivationKind::Fast => "tinyrnn::Fast",
     }
 }
 
@@ -335,6 +336,7 @@ fn initial_state(spec: &ModelSpec, kind: ActivationKind) -> Result<Vec<f32>, Loa
     }
     match kind {
         ActivationKind::Exact => run::<crate::Exact>(spec),
+        ActivationKind::Fast => run::<crate::Fast>(spec),
     }
 }
 

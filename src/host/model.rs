@@ -179,7 +179,7 @@ impl<A: Activation> Model<A> {
     pub fn process_block(&mut self, input: &[f32], output: &mut [f32]) {
         let frames = input.len() / self.input_size;
         assert!(
-            input.len() % self.input_size == 0 && output.len() == frames * self.output_size,
+            input.len().is_multiple_of(self.input_size) && output.len() == frames * self.output_size,
             "process_block: {} inputs and {} outputs are not whole frames of {} in / {} out",
             input.len(),
             output.len(),

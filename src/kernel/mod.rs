@@ -4,6 +4,7 @@
 //! const-generic layers, the runtime-sized host model and the trainer all run the same code.
 //! [`scalar`] is the specification every other tier is tested against.
 
+pub mod activation;
 #[cfg(feature = "std")]
 pub mod aligned;
 pub mod layout;

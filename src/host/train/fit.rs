@@ -472,7 +472,7 @@ pub fn gradients<A: Activation>(
     mode: TargetMode,
 ) -> Result<(f64, Vec<f32>), TrainError> {
     let (ni, no) = (model.input_size(), model.output_size());
-    if input.is_empty() || input.len() % ni != 0 {
+    if input.is_empty() || !input.len().is_multiple_of(ni) {
         return Err(TrainError::Data(format!("input has {} values, not whole rows of {ni}", input.len())));
     }
     let steps = input.len() / ni;
@@ -499,7 +499,7 @@ pub fn gradients<A: Activation>(
 /// Runs the model over `input` (`(T, I)`) from its initial state; returns `(T, O)`.
 pub fn predict<A: Activation>(model: &TrainModel, input: &[f32]) -> Result<Vec<f32>, TrainError> {
     let ni = model.input_size();
-    if input.len() % ni != 0 {
+    if !input.len().is_multiple_of(ni) {
         return Err(TrainError::Data(format!("input has {} values, not whole rows of {ni}", input.len())));
     }
     let mut ws = Workspace::new(model, 0);

@@ -3,11 +3,22 @@
 //! Every layer takes an [`Activation`] type parameter. It picks the `tanh`/`sigmoid` pair
 //! used everywhere in that layer (gates, the LSTM cell tanh, Dense activations) at compile
 //! time, so the choice costs nothing per sample. This module is the one place where the pair
-//! is defined; kernels call [`Activation::tanh`] and [`Activation::sigmoid`] only.
+//! is defined; kernels call [`Activation::tanh`] and [`Activation::sigmoid`] only, or, in a
+//! SIMD tier, the vector form of the same pair (`kernel::activation`), chosen by
+//! [`Activation::KIND`].
+//!
+//! | marker | tanh / sigmoid | max abs error (all f32) | use |
+//! |---|---|---|---|
+//! | [`Fast`] (default) | clamped rational / exp2 construction, vectorised per tier | tanh 6.6e-8, sigmoid 5.6e-8 | everything |
+//! | [`Exact`] | libm `tanhf`, `1 / (1 + expf(-x))` | ≤ 1 ulp-ish (libm) | PyTorch-exact comparisons |
+
+pub mod fast;
 
 /// Which pair of functions an [`Activation`] marker stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ActivationKind {
+    /// [`fast`]'s approximations: exhaustively verified bounds, vectorised in every tier.
+    Fast,
     /// libm `tanhf` and `1 / (1 + expf(-x))`: the closest to PyTorch's float32 results.
     Exact,
 }
@@ -49,8 +60,29 @@ impl Activation for Exact {
     }
 }
 
+/// The fast pair of [`fast`]: tanh within 6.62e-8 and sigmoid within 5.62e-8 of the exact
+/// values over every f32 (checked exhaustively), with no tables and no data-dependent branches.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct Fast;
+
+impl sealed::Sealed for Fast {}
+
+impl Activation for Fast {
+    const KIND: ActivationKind = ActivationKind::Fast;
+
+    #[inline(always)]
+    fn tanh(x: f32) -> f32 {
+        fast::tanh(x)
+    }
+
+    #[inline(always)]
+    fn sigmoid(x: f32) -> f32 {
+        fast::sigmoid(x)
+    }
+}
+
 /// The activation pair layers use when none is named.
-pub type DefaultActivation = Exact;
+pub type DefaultActivation = Fast;
 
 /// ELU with alpha = 1 (Keras' and PyTorch's default).
 #[inline]

@@ -1,0 +1,135 @@
+//! Accuracy, monotonicity, oddness, range and special-value checks for every tier.
+//!
+//! * `cargo test` (debug): sampled checks (every 9973rd bit pattern) for every tier.
+//! * `cargo test --release -- --ignored`: exhaustive checks over all 2^32 bit patterns for
+//!   the scalar models and every x86_64 tier this machine runs.
+//! * `cargo test --release --target aarch64-unknown-linux-gnu` (QEMU) and
+//!   `cargo test --release --target wasm32-wasip1` (Node): the same checks for NEON /
+//!   simd128, sampled every 97th bit pattern, plus dense monotonicity on [0.25, 4].
+
+#[path = "activation_tiers/mod.rs"]
+mod tiers;
+use tiers::*;
+
+#[test]
+fn sampled_all_tiers() {
+    for t in tiers() {
+        run(&t, 9973, threads());
+    }
+}
+
+#[test]
+fn special_values_all_tiers() {
+    for t in tiers() {
+        specials(&t);
+    }
+}
+
+#[test]
+fn slice_tails_all_tiers() {
+    for t in tiers() {
+        tails(&t);
+    }
+}
+
+#[test]
+fn dense_monotone_near_branch_point() {
+    // Every f32 within ±2^14 ulps of the branch point SWITCH = 0.75 and of 1.0.
+    for t in tiers() {
+        for c in [tinyrnn::activation::fast::SWITCH, 1.0] {
+            let b = c.to_bits();
+            dense_monotone(&t, f32::from_bits(b - (1 << 14)), f32::from_bits(b + (1 << 14)));
+        }
+    }
+}
+
+#[test]
+fn plain_and_fused_differ_by_at_most_two_ulps_sampled() {
+    plain_vs_fused(9973);
+}
+
+/// Compare the two rounding variants (plain: scalar/SSE2/wasm; fused: AVX2/NEON) on the
+/// positive bit patterns `0, step, ...` below +inf (tanh is odd; sigmoid is checked at ±x).
+fn plain_vs_fused(step: u32) {
+    use tinyrnn::activation::fast::{sigmoid, sigmoid_fused, tanh, tanh_fused};
+    let part = |lo: u32, hi: u32| {
+        let ulps = |a: f32, b: f32| (a.to_bits() as i64 - b.to_bits() as i64).abs();
+        let (mut nt, mut ns, mut dt, mut ds, mut n) = (0u64, 0u64, 0i64, 0f64, 0u64);
+        let mut b = lo;
+        while b < hi {
+            let x = f32::from_bits(b);
+            n += 1;
+            let d = ulps(tanh(x), tanh_fused(x));
+            nt += (d != 0) as u64;
+            dt = dt.max(d);
+            for xs in [x, -x] {
+                // Absolute difference: near 0 the sigmoid's ulp is tiny, so ulps say little.
+                let d = (sigmoid(xs) as f64 - sigmoid_fused(xs) as f64).abs();
+                ns += (d != 0.0) as u64;
+                ds = ds.max(d);
+            }
+            b = b.saturating_add(step);
+        }
+        (nt, ns, dt, ds, n)
+    };
+    let mid = 0x3f80_0000 / step * step;
+    let (a, b) = if threads() > 1 {
+        std::thread::scope(|sc| {
+            let h = sc.spawn(move || part(0, mid));
+            let b = part(mid, 0x7f80_0000);
+            (h.join().unwrap(), b)
+        })
+    } else {
+        (part(0, mid), part(mid, 0x7f80_0000))
+    };
+    let (nt, ns, dt, ds, n) = (a.0 + b.0, a.1 + b.1, a.2.max(b.2), a.3.max(b.3), a.4 + b.4);
+    println!(
+        "plain vs fused (step {step}): tanh differs on {nt}/{n} (max {dt} ulp), sigmoid on {ns}/{} (max abs {ds:e})",
+        2 * n
+    );
+    assert!(dt <= 2 && ds <= 2f64.powi(-24), "plain and fused differ by more than 2 ulps / 2^-24");
+}
+
+#[cfg(any(target_arch = "aarch64", target_arch = "wasm32"))]
+#[test]
+fn emulated_vector_tier_every_97th_pattern() {
+    let t = tiers().pop().expect("vector tier");
+    run(&t, 97, threads());
+    dense_monotone(&t, 0.25, 4.0);
+}
+
+#[test]
+#[ignore = "exhaustive (2^32 inputs): run with cargo test --release -- --ignored"]
+fn exhaustive_scalar() {
+    run(&SCALAR, 1, threads());
+}
+
+#[test]
+#[ignore = "exhaustive (2^32 inputs): run with cargo test --release -- --ignored"]
+fn exhaustive_scalar_fused_model() {
+    run(&SCALAR_FUSED, 1, threads());
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+#[ignore = "exhaustive (2^32 inputs): run with cargo test --release -- --ignored"]
+fn exhaustive_sse2() {
+    run(&SSE2, 1, threads());
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+#[ignore = "exhaustive (2^32 inputs): run with cargo test --release -- --ignored"]
+fn exhaustive_avx2_fma() {
+    if !has_avx2() {
+        println!("AVX2+FMA not available on this machine: skipped");
+        return;
+    }
+    run(&AVX2, 1, threads());
+}
+
+#[test]
+#[ignore = "exhaustive (2^31 inputs): run with cargo test --release -- --ignored"]
+fn exhaustive_plain_vs_fused() {
+    plain_vs_fused(1);
+}
