@@ -48,7 +48,7 @@ fn main() {
         for f in [model, x, y] {
             println!("cargo:rerun-if-changed={}", dir.join(f).display());
         }
-        tinyrnn::host::bake::bake_file(dir.join(model), out.join(format!("{module}.rs")), ActivationKind::Exact)
+        tinyrnn::host::bake::bake_file(dir.join(model), out.join(format!("{module}.rs")), ActivationKind::Fast)
             .unwrap_or_else(|e| panic!("bake {model}: {e}"));
         let (xs, ys) = (read_npy(&dir.join(x)), read_npy(&dir.join(y)));
         let mut src = String::new();

@@ -5,33 +5,101 @@
 //! `k = 0..H` (GRU's `n` gate keeps its input and recurrent sums apart). Multiplies and adds
 //! are separate (no fused multiply-add), so the result is the same on every target.
 //! SIMD tiers keep this order per lane and differ only by FMA rounding.
+//!
+//! The loops walk each packed block once, four units at a time (`4·G` accumulators fit a
+//! Cortex-M4F's FP registers); grouping changes no accumulator's order, so the results are
+//! those of the unit-by-unit definition.
 
 use super::layout::BLOCK;
 use super::{CellView, DenseView};
 use crate::activation::{elu, relu, Activation};
 use crate::cell::{CellKind, DenseActivation, RnnNonlinearity};
 
-/// `acc + Σ_k W[g·hidden + j][k] · v[k]` over a packed matrix with `v.len()` columns.
+/// `acc[g][u] += Σ_k W[g·hidden + j0 + u][k] · v[k]` for `U` adjacent units of one packed
+/// block, walking the block's memory once in order (one run of `U` floats per gate and
+/// column). Each accumulator sees the columns in order `k = 0, 1, ..`: the spec's order.
 #[inline(always)]
-fn gate_sum(acc: f32, w: &[f32], gates: usize, hidden: usize, g: usize, j: usize, v: &[f32]) -> f32 {
+fn group_sum<const G: usize, const U: usize>(acc: &mut [[f32; U]; G], w: &[f32], hidden: usize, j0: usize, v: &[f32]) {
     let cols = v.len();
-    let start = j - j % BLOCK;
+    let start = j0 - j0 % BLOCK;
     let width = (hidden - start).min(BLOCK);
-    let stride = gates * width;
-    let first = start * cols * gates + g * width + (j - start);
-    let mut a = acc;
-    for (k, &vk) in v.iter().enumerate() {
-        a += w[first + k * stride] * vk;
+    let lane = j0 - start;
+    let block = &w[start * cols * G..][..cols * G * width];
+    for (col, &vk) in block.chunks_exact(G * width).zip(v) {
+        for (g, acc_g) in acc.iter_mut().enumerate() {
+            let run = &col[g * width + lane..][..U];
+            for (a, &wv) in acc_g.iter_mut().zip(run) {
+                *a += wv * vk;
+            }
+        }
     }
-    a
 }
 
-/// Full pre-activation of gate `g` for unit `j`: bias, input part, recurrent part.
+/// Gate pre-activations of units `j0 .. j0 + U`: bias, then the input columns, then the
+/// recurrent columns, each gate in its own accumulator. Returns the sums after the input
+/// part and after the whole step; with `split_last` (GRU's `n` gate) the last gate's
+/// recurrent sum starts from the extra bias row (`b_hn`) instead of continuing the input sum.
 #[inline(always)]
-fn gate<const G: usize>(w: &CellView<'_>, g: usize, j: usize, x: &[f32], h: &[f32]) -> f32 {
+fn preactivations<const G: usize, const U: usize>(
+    w: &CellView<'_>,
+    j0: usize,
+    x: &[f32],
+    h: &[f32],
+    split_last: bool,
+) -> ([[f32; U]; G], [[f32; U]; G]) {
     let hid = w.hidden;
-    let a = gate_sum(w.b[g * hid + j], w.wx, G, hid, g, j, x);
-    gate_sum(a, w.wh, G, hid, g, j, h)
+    let mut xs = [[0.0; U]; G];
+    for (g, row) in xs.iter_mut().enumerate() {
+        row.copy_from_slice(&w.b[g * hid + j0..][..U]);
+    }
+    group_sum(&mut xs, w.wx, hid, j0, x);
+    let mut hs = xs;
+    if split_last {
+        hs[G - 1].copy_from_slice(&w.b[G * hid + j0..][..U]);
+    }
+    group_sum(&mut hs, w.wh, hid, j0, h);
+    (xs, hs)
+}
+
+/// Calls `unit(j, xs, hs)` for every hidden unit in order, with its gates' pre-activations
+/// after the input part (`xs`) and in full (`hs`). Units go four at a time within a block
+/// (registers for 4·G accumulators on a Cortex-M4F), one at a time at a block's end; the
+/// arithmetic per unit is the same either way.
+#[inline(always)]
+fn for_each_unit<const G: usize>(
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    split_last: bool,
+    mut unit: impl FnMut(usize, [f32; G], [f32; G]),
+) {
+    const U: usize = 4;
+    let mut start = 0;
+    while start < w.hidden {
+        let end = (start + BLOCK).min(w.hidden);
+        let mut j0 = start;
+        while j0 + U <= end {
+            let (xs, hs) = preactivations::<G, U>(w, j0, x, h, split_last);
+            for u in 0..U {
+                unit(j0 + u, xs.map(|r| r[u]), hs.map(|r| r[u]));
+            }
+            j0 += U;
+        }
+        while j0 < end {
+            let (xs, hs) = preactivations::<G, 1>(w, j0, x, h, split_last);
+            unit(j0, xs.map(|r| r[0]), hs.map(|r| r[0]));
+            j0 += 1;
+        }
+        start = end;
+    }
+}
+
+/// `acc + Σ_k W[g·hidden + j][k] · v[k]` for one output of a one-gate matrix (Dense).
+#[inline(always)]
+fn dense_sum(acc: f32, w: &[f32], hidden: usize, j: usize, v: &[f32]) -> f32 {
+    let mut a = [[acc]];
+    group_sum::<1, 1>(&mut a, w, hidden, j, v);
+    a[0][0]
 }
 
 /// Receives the gate values of every hidden unit as a step computes them.
@@ -90,16 +158,16 @@ fn lstm_traced<A: Activation, S: GateSink + ?Sized>(
     h_out: &mut [f32],
     sink: &mut S,
 ) {
-    for j in 0..w.hidden {
-        let i = A::sigmoid(gate::<4>(w, 0, j, x, h));
-        let f = A::sigmoid(gate::<4>(w, 1, j, x, h));
-        let g = A::tanh(gate::<4>(w, 2, j, x, h));
-        let o = A::sigmoid(gate::<4>(w, 3, j, x, h));
+    for_each_unit::<4>(w, x, h, false, |j, _, a| {
+        let i = A::sigmoid(a[0]);
+        let f = A::sigmoid(a[1]);
+        let g = A::tanh(a[2]);
+        let o = A::sigmoid(a[3]);
         sink.record(j, [i, f, g, o]);
         let cj = f * c[j] + i * g;
         c[j] = cj;
         h_out[j] = o * A::tanh(cj);
-    }
+    });
 }
 
 /// Coupled-gate LSTM: gates i, g, o; `c' = g·i + c·(1 − i)`, `h' = o·tanh(c')`.
@@ -116,15 +184,15 @@ fn cifg_traced<A: Activation, S: GateSink + ?Sized>(
     h_out: &mut [f32],
     sink: &mut S,
 ) {
-    for j in 0..w.hidden {
-        let i = A::sigmoid(gate::<3>(w, 0, j, x, h));
-        let g = A::tanh(gate::<3>(w, 1, j, x, h));
-        let o = A::sigmoid(gate::<3>(w, 2, j, x, h));
+    for_each_unit::<3>(w, x, h, false, |j, _, a| {
+        let i = A::sigmoid(a[0]);
+        let g = A::tanh(a[1]);
+        let o = A::sigmoid(a[2]);
         sink.record(j, [i, g, o, 0.0]);
         let cj = g * i + c[j] * (1.0 - i);
         c[j] = cj;
         h_out[j] = o * A::tanh(cj);
-    }
+    });
 }
 
 /// GRU (reset-after): `n = tanh(W_in x + b_in + r·(W_hn h + b_hn))`, `h' = (1 − z)·n + z·h`.
@@ -140,27 +208,24 @@ fn gru_traced<A: Activation, S: GateSink + ?Sized>(
     h_out: &mut [f32],
     sink: &mut S,
 ) {
-    let hid = w.hidden;
-    for j in 0..hid {
-        let r = A::sigmoid(gate::<3>(w, 0, j, x, h));
-        let z = A::sigmoid(gate::<3>(w, 1, j, x, h));
-        let nx = gate_sum(w.b[2 * hid + j], w.wx, 3, hid, 2, j, x);
-        let nh = gate_sum(w.b[3 * hid + j], w.wh, 3, hid, 2, j, h);
+    for_each_unit::<3>(w, x, h, true, |j, xs, hs| {
+        let r = A::sigmoid(hs[0]);
+        let z = A::sigmoid(hs[1]);
+        let (nx, nh) = (xs[2], hs[2]);
         let n = A::tanh(nx + r * nh);
         sink.record(j, [r, z, n, nh]);
         h_out[j] = (1.0 - z) * n + z * h[j];
-    }
+    });
 }
 
 /// Vanilla RNN: `h' = act(W_ih x + b_ih + W_hh h + b_hh)`.
 pub fn rnn<A: Activation>(w: &CellView<'_>, nl: RnnNonlinearity, x: &[f32], h: &[f32], h_out: &mut [f32]) {
-    for (j, hj) in h_out.iter_mut().enumerate() {
-        let a = gate::<1>(w, 0, j, x, h);
-        *hj = match nl {
-            RnnNonlinearity::Tanh => A::tanh(a),
-            RnnNonlinearity::Relu => relu(a),
+    for_each_unit::<1>(w, x, h, false, |j, _, a| {
+        h_out[j] = match nl {
+            RnnNonlinearity::Tanh => A::tanh(a[0]),
+            RnnNonlinearity::Relu => relu(a[0]),
         };
-    }
+    });
 }
 
 /// Dense: `y = act(W x + b)`.
@@ -168,7 +233,7 @@ pub fn dense<A: Activation>(w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {
     debug_assert_eq!(x.len(), w.inputs);
     debug_assert_eq!(y.len(), w.outputs);
     for (o, yo) in y.iter_mut().enumerate() {
-        *yo = gate_sum(w.b[o], w.w, 1, w.outputs, 0, o, x);
+        *yo = dense_sum(w.b[o], w.w, w.outputs, o, x);
     }
     apply_dense_activation::<A>(w.activation, y);
 }

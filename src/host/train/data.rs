@@ -61,7 +61,10 @@ impl Dataset {
         segment: usize,
     ) -> Result<Self, TrainError> {
         let mut d = Self::new(inputs, outputs, segment, TargetMode::Sequence)?;
-        if !input.len().is_multiple_of(inputs) || !target.len().is_multiple_of(outputs) || input.len() / inputs != target.len() / outputs {
+        if !input.len().is_multiple_of(inputs)
+            || !target.len().is_multiple_of(outputs)
+            || input.len() / inputs != target.len() / outputs
+        {
             return Err(TrainError::Data(format!(
                 "input ({} values of width {inputs}) and target ({} values of width {outputs}) differ in length",
                 input.len(),
