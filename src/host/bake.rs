@@ -4,7 +4,7 @@
 //! The generated file is the contract outside code relies on: it defines
 //! `pub type Model` (a [`Network`](crate::Network) + [`Layer`](crate::Layer)) and
 //! `pub fn new() -> Model`, compiles under `#![no_std]` with no allocator, and matches
-//! [`Model`](super::Model) bit for bit on the same kernel tier. Two routes:
+//! [`Model`] bit for bit on the same kernel tier. Two routes:
 //!
 //! - **Checked-in file**: `tinyrnn bake MODEL -o src/model.rs`, then `mod model;`. Keep it
 //!   current in CI with `tinyrnn bake MODEL -o src/model.rs --check`.
