@@ -105,7 +105,7 @@ pub(crate) fn from_json(doc: &Json) -> Result<ModelSpec, LoadError> {
             "flat weight array",
             &format!("[{}]", weights_json.len()),
             &format!(
-                "[{}]{} for input_size {input_size}, hidden_size {h}, num_layers {num_layers}",
+                "{}[{}] for input_size {input_size}, hidden_size {h}, num_layers {num_layers}",
                 if expected > weights_json.len() { "at least " } else { "" },
                 expected
             ),

@@ -3,6 +3,7 @@
 //! JSON loader. The naming and metadata conventions are documented in
 //! [`super::safetensors`].
 
+use std::collections::BTreeMap;
 use std::format;
 use std::string::{String, ToString};
 use std::vec;
@@ -72,7 +73,12 @@ fn module_label(prefix: &str) -> String {
 }
 
 /// Places one tensor into its module.
-fn insert(modules: &mut Vec<Module>, t: Tensor, n_tensors: usize) -> Result<(), LoadError> {
+fn insert(
+    modules: &mut Vec<Module>,
+    index: &mut BTreeMap<String, usize>,
+    t: Tensor,
+    n_tensors: usize,
+) -> Result<(), LoadError> {
     let (prefix, leaf) = split(&t.name);
     let prefix = prefix.to_string();
     let ctx = module_label(&prefix);
@@ -104,9 +110,10 @@ fn insert(modules: &mut Vec<Module>, t: Tensor, n_tensors: usize) -> Result<(), 
             ),
         ));
     }
-    let idx = match modules.iter().position(|m| m.prefix == prefix) {
-        Some(i) => i,
+    let idx = match index.get(&prefix) {
+        Some(&i) => i,
         None => {
+            index.insert(prefix.clone(), modules.len());
             modules.push(Module {
                 prefix: prefix.clone(),
                 body: if rec.is_some() {
@@ -165,6 +172,8 @@ fn meta_err(key: &str, value: &str, expected: &str) -> LoadError {
 pub(crate) fn build(sd: StateDict, source: &str) -> Result<ModelSpec, LoadError> {
     let n_tensors = sd.tensors.len();
     let mut modules: Vec<Module> = Vec::new();
+    // prefix -> position in `modules` (keeps lookups O(log n) for adversarial inputs).
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for t in sd.tensors {
         if t.shape.contains(&0) {
             return Err(LoadError::shape(
@@ -174,7 +183,7 @@ pub(crate) fn build(sd: StateDict, source: &str) -> Result<ModelSpec, LoadError>
                 "a non-empty tensor",
             ));
         }
-        insert(&mut modules, t, n_tensors)?;
+        insert(&mut modules, &mut index, t, n_tensors)?;
     }
     if modules.is_empty() {
         return Err(LoadError::missing("", "tensors: the state dict is empty"));
@@ -206,7 +215,7 @@ pub(crate) fn build(sd: StateDict, source: &str) -> Result<ModelSpec, LoadError>
         if !matches!(attr, "nonlinearity" | "activation" | "cell") {
             continue; // free-form metadata (e.g. "format": "pt")
         }
-        let Some(m) = modules.iter().position(|m| m.prefix == prefix) else {
+        let Some(&m) = index.get(prefix) else {
             return Err(LoadError::inconsistent(
                 "metadata",
                 &format!("\"{key}\" names module \"{prefix}\", which has no tensors"),
@@ -260,19 +269,21 @@ pub(crate) fn build(sd: StateDict, source: &str) -> Result<ModelSpec, LoadError>
     let perm: Vec<usize> = match order {
         Some(names) => {
             let mut perm = Vec::with_capacity(modules.len());
+            let mut seen = vec![false; modules.len()];
             for n in &names {
-                let Some(i) = modules.iter().position(|m| &m.prefix == n) else {
+                let Some(&i) = index.get(n) else {
                     return Err(LoadError::inconsistent(
                         "metadata",
                         &format!("\"order\" names \"{n}\", which is not a module of the file"),
                     ));
                 };
-                if perm.contains(&i) {
+                if seen[i] {
                     return Err(LoadError::inconsistent("metadata", &format!("\"order\" names \"{n}\" twice")));
                 }
+                seen[i] = true;
                 perm.push(i);
             }
-            if let Some(m) = (0..modules.len()).find(|i| !perm.contains(i)) {
+            if let Some(m) = seen.iter().position(|&s| !s) {
                 return Err(LoadError::inconsistent(
                     "metadata",
                     &format!("\"order\" does not name module \"{}\"", modules[m].prefix),
