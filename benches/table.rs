@@ -244,6 +244,40 @@ macro_rules! multi_row {
     }};
 }
 
+macro_rules! multi_mv_row {
+    ($h:literal) => {{
+        let mv = head::<{ 1 + $h }, { 4 * $h }>();
+        let tier = Tier::detect();
+        let mut per = Vec::new();
+        macro_rules! chans {
+            ($c:literal) => {{
+                let mut d = DenseMulti::<{ 1 + $h }, { 4 * $h }, $c>::new(mv).with_tier(tier);
+                let x = [[0.25f32; 1 + $h]; $c];
+                let mut f = || {
+                    black_box(d.step_typed(black_box(&x)));
+                };
+                let rough = median_ns(50, &mut f);
+                per.push(median_ns(iters_for(rough), &mut f));
+            }};
+        }
+        chans!(1);
+        chans!(2);
+        chans!(4);
+        chans!(8);
+        println!(
+            "| LSTM H={} gate mat-vec only | {:.0} | {:.0} ({:.2}×) | {:.0} ({:.2}×) | {:.0} ({:.2}×) |",
+            $h,
+            per[0],
+            per[1] / 2.0,
+            per[1] / per[0],
+            per[2] / 4.0,
+            per[2] / per[0],
+            per[3] / 8.0,
+            per[3] / per[0]
+        );
+    }};
+}
+
 fn multichannel() {
     println!(
         "\nMulti-channel (tier {}): ns per channel per step (whole step vs one channel)\n",
@@ -254,6 +288,9 @@ fn multichannel() {
     multi_row!(32);
     multi_row!(64);
     multi_row!(128);
+    multi_mv_row!(32);
+    multi_mv_row!(64);
+    multi_mv_row!(128);
 }
 
 macro_rules! seq_row {
