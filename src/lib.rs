@@ -41,9 +41,10 @@ pub use host::train;
 pub use activation::{Activation, DefaultActivation, Exact, Fast};
 pub use cell::{CellKind, DenseActivation, RnnNonlinearity};
 pub use error::ShapeError;
+pub use kernel::{Isa, Tier};
 pub use layer::{
-    Aligned, CellWeights, Cifg, CifgWeights, Dense, DenseWeights, Gru, GruWeights, Lstm, LstmWeights, Recurrent, Rnn,
-    RnnWeights,
+    Aligned, CellWeights, Cifg, CifgMulti, CifgWeights, Dense, DenseMulti, DenseWeights, Gru, GruMulti, GruWeights,
+    Lstm, LstmMulti, LstmWeights, Recurrent, RecurrentMulti, Rnn, RnnMulti, RnnWeights,
 };
 pub use network::{Chain, Layer, Network, Residual, WithInitialState};
 

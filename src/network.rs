@@ -1,5 +1,7 @@
 //! The [`Network`] contract, layer composition and block processing.
 
+use crate::kernel::Tier;
+
 /// A network that runs one time step at a time with no allocation.
 ///
 /// The contract every front end implements (const-generic layers and chains, baked models).
@@ -68,6 +70,23 @@ pub trait Layer {
     fn snapshot(&self) -> Self::State;
     /// Continue from a state taken by [`Layer::snapshot`].
     fn restore(&mut self, state: &Self::State);
+
+    /// Runs this layer (and every layer inside it) on kernel tier `tier`. Layers are built
+    /// on [`Tier::STATIC`] (their `new` is `const`); with `std`, pass [`Tier::detect()`] once
+    /// after building a network to use the best tier of the running CPU (or the one forced by
+    /// `TINYRNN_TIER`). Layers without kernels ignore it.
+    fn set_tier(&mut self, tier: Tier) {
+        let _ = tier;
+    }
+
+    /// [`Layer::set_tier`] in builder style: `Chain::new(a, b).with_tier(Tier::detect())`.
+    fn with_tier(mut self, tier: Tier) -> Self
+    where
+        Self: Sized,
+    {
+        self.set_tier(tier);
+        self
+    }
 }
 
 impl<L: Layer> Network for L {
@@ -127,6 +146,11 @@ impl<A: Layer, B: Layer> Layer for Chain<A, B> {
         self.first.restore(&state.0);
         self.second.restore(&state.1);
     }
+
+    fn set_tier(&mut self, tier: Tier) {
+        self.first.set_tier(tier);
+        self.second.set_tier(tier);
+    }
 }
 
 /// Adds the first `K` inputs to the first `K` outputs of a layer (the amp-model residual,
@@ -174,6 +198,10 @@ impl<L: Layer, const K: usize, const O: usize> Layer for Residual<L, K, O> {
     fn restore(&mut self, state: &Self::State) {
         self.inner.restore(state);
     }
+
+    fn set_tier(&mut self, tier: Tier) {
+        self.inner.set_tier(tier);
+    }
 }
 
 /// A layer that starts from, and resets to, a fixed state kept in flash instead of zeros
@@ -214,6 +242,10 @@ impl<L: Layer + 'static> Layer for WithInitialState<L> {
 
     fn restore(&mut self, state: &Self::State) {
         self.inner.restore(state);
+    }
+
+    fn set_tier(&mut self, tier: Tier) {
+        self.inner.set_tier(tier);
     }
 }
 

@@ -8,7 +8,7 @@ use common::*;
 use tinyrnn::activation::ActivationKind;
 use tinyrnn::host::bake::bake_model_file;
 use tinyrnn::host::{io::load_model, Model, ModelSpec};
-use tinyrnn::{Exact, Network};
+use tinyrnn::{Exact, Layer, Network, Tier};
 
 #[path = "baked/amp_gru8.rs"]
 mod amp_gru8;
@@ -54,7 +54,8 @@ fn spec(model: &str) -> ModelSpec {
 }
 
 /// Runs a baked network and the runtime model on the same input; they must agree bitwise.
-fn same_bits<N: Network>(baked: &mut N, model: &str, steps: usize) {
+fn same_bits<N: Layer>(baked: &mut N, model: &str, steps: usize) {
+    baked.set_tier(Tier::detect());
     let spec = spec(model);
     let mut rt = Model::<Exact>::from_spec(&spec).expect("model");
     let mut rng = Rng(11);

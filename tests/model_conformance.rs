@@ -133,7 +133,8 @@ fn runtime_model_matches_const_generic_layers_bitwise() {
         .expect("shapes");
     let mut head = DenseWeights::<32, 1>::zeroed(DenseActivation::Identity);
     head.set_from_pytorch(&t("fc.weight"), &t("fc.bias")).expect("shapes");
-    let mut net = Chain::new(Lstm::<1, 32, Exact>::new(leak(lstm)), Dense::<32, 1, Exact>::new(leak(head)));
+    let mut net = Chain::new(Lstm::<1, 32, Exact>::new(leak(lstm)), Dense::<32, 1, Exact>::new(leak(head)))
+        .with_tier(Tier::detect());
     let x = read_npy(&conformance_dir().join("pytorch/lstm_i1_h32_fc1/input.npy"));
     let mut a = vec![0.0; x.data.len()];
     net.process_block(&x.data, &mut a);

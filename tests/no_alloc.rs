@@ -58,7 +58,15 @@ fn lstm32_steps_and_blocks_without_allocating() {
         .expect("shapes");
     let mut head = DenseWeights::<32, 1>::zeroed(DenseActivation::Identity);
     head.set_from_pytorch(&rng.vec(32, 0.5), &rng.vec(1, 0.5)).expect("shapes");
-    let mut net = Residual::<_, 1, 1>::new(Chain::new(Lstm::<1, 32>::new(leak(lstm)), Dense::<32, 1>::new(leak(head))));
+    let lstm: &'static LstmWeights<1, 32> = leak(lstm);
+    let head: &'static DenseWeights<32, 1> = leak(head);
+    let tier = Tier::detect(); // detection (and reading TINYRNN_TIER) happens before arming
+    let mut net =
+        Residual::<_, 1, 1>::new(Chain::new(Lstm::<1, 32>::new(lstm), Dense::<32, 1>::new(head))).with_tier(tier);
+    let mut stereo = Chain::new(LstmMulti::<1, 32, 2>::new(lstm), DenseMulti::<32, 1, 2>::new(head)).with_tier(tier);
+    let mut seq = Lstm::<1, 32>::new(lstm).with_tier(tier);
+    let frames: Vec<[f32; 1]> = (0..100).map(|n| [n as f32 * 0.01]).collect();
+    let mut hs = vec![[0.0f32; 32]; frames.len()];
 
     let input: Vec<f32> = (0..4800).map(|n| (n as f32 * 0.0144).sin() * 0.5).collect();
     let mut output = vec![0.0; input.len()];
@@ -69,6 +77,11 @@ fn lstm32_steps_and_blocks_without_allocating() {
             e += y[0] * y[0];
         }
         net.process_block(&input, &mut output);
+        for x in input.chunks_exact(2) {
+            let y: [f32; 2] = stereo.step_array(&[x[0], x[1]]);
+            e += y[0] * y[1];
+        }
+        seq.process_sequence(&frames, &mut hs);
         let snap = net.snapshot();
         Network::reset(&mut net);
         net.restore(&snap);

@@ -45,6 +45,7 @@ fn stack(seed: u64) -> Stack {
         Rnn::new(cell(CellKind::Rnn(RnnNonlinearity::Tanh), &mut rng, 0.6)),
         Dense::new(dense(DenseActivation::Identity, &mut rng, 0.6)),
     ))
+    .with_tier(Tier::detect())
 }
 
 fn run_steps<N: Network>(net: &mut N, input: &[f32]) -> Vec<f32> {
@@ -207,7 +208,8 @@ fn typed_step_matches_slice_step() {
     let mut a = Chain::new(
         Lstm::<2, 9>::new(cell(CellKind::Lstm, &mut rng, 0.5)),
         Dense::<9, 3>::new(dense(DenseActivation::Elu, &mut rng, 0.5)),
-    );
+    )
+    .with_tier(Tier::detect());
     let mut b = a.clone();
     for t in 0..20 {
         let x = [t as f32 * 0.1, -0.2];

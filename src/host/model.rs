@@ -8,7 +8,7 @@ use super::spec::{LayerSpec, LoadError, ModelSpec};
 use crate::activation::{Activation, DefaultActivation};
 use crate::cell::{CellKind, DenseActivation};
 use crate::kernel::aligned::AlignedVec;
-use crate::kernel::{self, layout, CellView, DenseView};
+use crate::kernel::{self, layout, CellView, DenseView, Tier};
 
 /// One layer of a [`Model`]: packed weights plus its state and output buffers.
 #[derive(Clone, Debug)]
@@ -35,20 +35,20 @@ enum RtLayer {
 }
 
 impl RtLayer {
-    fn forward<A: Activation>(&mut self, x: &[f32]) -> &[f32] {
+    fn forward<A: Activation>(&mut self, tier: Tier, x: &[f32]) -> &[f32] {
         match self {
             RtLayer::Recurrent { kind, inputs, hidden, wx, wh, b, state, h_new } => {
                 let view =
                     CellView { kind: *kind, inputs: *inputs, hidden: *hidden, wx: wx.as_slice(), wh: wh.as_slice(), b };
                 let (h, c) = state.split_at_mut(*hidden);
-                kernel::cell_step::<A>(&view, x, h, c, h_new);
+                kernel::cell_step_on::<A>(tier, &view, x, h, c, h_new);
                 h.copy_from_slice(h_new);
                 h
             }
             RtLayer::Dense { activation, inputs, outputs, w, b, out } => {
                 let view =
                     DenseView { activation: *activation, inputs: *inputs, outputs: *outputs, w: w.as_slice(), b };
-                kernel::dense::<A>(&view, x, out);
+                kernel::dense_on::<A>(tier, &view, x, out);
                 out
             }
         }
@@ -74,6 +74,8 @@ pub struct Model<A = DefaultActivation> {
     output_size: usize,
     skip: usize,
     initial_state: Vec<f32>,
+    /// The kernel tier, detected when the model is built ([`Tier::detect`]).
+    tier: Tier,
     _activation: PhantomData<A>,
 }
 
@@ -134,6 +136,9 @@ impl<A: Activation> Model<A> {
             output_size,
             skip: spec.skip,
             initial_state,
+            // The prewarm runs on the scalar kernel (the specification), so the initial state
+            // has the same bits on every machine and tier, and matches baked sources.
+            tier: Tier::SCALAR,
             _activation: PhantomData,
         };
         if spec.prewarm > 0 {
@@ -144,6 +149,7 @@ impl<A: Activation> Model<A> {
             }
             model.initial_state = model.snapshot();
         }
+        model.tier = Tier::detect();
         Ok(model)
     }
 
@@ -157,14 +163,25 @@ impl<A: Activation> Model<A> {
         self.output_size
     }
 
+    /// The kernel tier this model runs on (detected when it was built).
+    pub fn tier(&self) -> Tier {
+        self.tier
+    }
+
+    /// Runs the model on another kernel tier from now on.
+    pub fn set_tier(&mut self, tier: Tier) {
+        self.tier = tier;
+    }
+
     /// One time step. Panics only if a slice length differs from the model's sizes.
     #[inline]
     pub fn step(&mut self, input: &[f32], output: &mut [f32]) {
         assert_eq!(input.len(), self.input_size, "input length differs from the model's input size");
         assert_eq!(output.len(), self.output_size, "output length differs from the model's output size");
+        let tier = self.tier;
         let mut y: &[f32] = input;
         for layer in &mut self.layers {
-            y = layer.forward::<A>(y);
+            y = layer.forward::<A>(tier, y);
         }
         output.copy_from_slice(y);
         for (o, x) in output.iter_mut().zip(&input[..self.skip]) {

@@ -3,12 +3,44 @@
 //! Kernels take slices with explicit sizes ([`CellView`], [`DenseView`]), so the
 //! const-generic layers, the runtime-sized host model and the trainer all run the same code.
 //! [`scalar`] is the specification every other tier is tested against.
+//!
+//! # Tiers and dispatch
+//!
+//! | tier | ISA | lanes | vs `scalar` |
+//! |---|---|---|---|
+//! | [`Isa::Scalar`] | any | 1 | the specification |
+//! | [`Isa::Sse2`] | x86-64 baseline | 4 | cells bit-exact; single-output Dense reassociated |
+//! | [`Isa::Avx2`] | x86-64 AVX2 + FMA | 8 | FMA rounding (bound in `kernel::tests`) |
+//! | [`Isa::Neon`] | AArch64 | 4 | FMA rounding |
+//! | [`Isa::Simd128`] | wasm32 `+simd128` | 4 | cells bit-exact; single-output Dense reassociated |
+//!
+//! Every tier is the same fused kernel (`kernel/simd.rs`) over one ISA's vectors (one file
+//! per ISA under `kernel/{x86_64,aarch64,wasm32}/`). A [`Tier`] value is proof that the CPU
+//! runs its ISA: [`Tier::STATIC`] is the best tier enabled at compile time
+//! (`cfg(target_feature)`, what `no_std` builds and `const fn new` use), and with `std`
+//! [`Tier::detect`] picks the best tier of the running CPU once per process (or the one
+//! named by the `TINYRNN_TIER` environment variable). Layers store the tier they were given
+//! when built; a step dispatches on that stored value and never detects anything.
 
 pub mod activation;
 #[cfg(feature = "std")]
 pub mod aligned;
 pub mod layout;
 pub mod scalar;
+mod simd;
+mod tier;
+
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
+#[cfg(target_arch = "wasm32")]
+mod wasm32;
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
+
+#[cfg(test)]
+mod tests;
+
+pub use tier::{Isa, Tier, TIER_ENV};
 
 use crate::activation::Activation;
 use crate::cell::{CellKind, DenseActivation};
@@ -57,15 +89,70 @@ pub struct DenseView<'a> {
     pub b: &'a [f32],
 }
 
-/// One recurrent step: reads `x` and the previous `h`, writes the new hidden state to
-/// `h_out` and updates the cell state `c` in place (`c` is empty for cells without one).
+/// One recurrent step on the compile-time tier ([`Tier::STATIC`]); see [`cell_step_on`].
 #[inline]
 pub fn cell_step<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32]) {
-    scalar::cell_step::<A>(w, x, h, c, h_out)
+    cell_step_on::<A>(Tier::STATIC, w, x, h, c, h_out)
 }
 
-/// [`cell_step`] that also hands every unit's gate values to `sink`: the trainer's forward
-/// pass (see [`scalar::GateSink`]). With `sink = &mut ()` it is `cell_step`, bit for bit.
+/// One recurrent step: reads `x` and the previous `h`, writes the new hidden state to
+/// `h_out` and updates the cell state `c` in place (`c` is empty for cells without one).
+///
+/// Panics if a slice is shorter than the sizes in `w`.
+#[inline]
+pub fn cell_step_on<A: Activation>(
+    tier: Tier,
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    h_out: &mut [f32],
+) {
+    cell_step_multi::<A>(tier, w, x, h, c, h_out, 1)
+}
+
+/// `channels` independent streams through the same cell, one step each, reading each
+/// weight once for a group of channels. Slices are channel-major: `x` holds `channels·I`
+/// floats, `h`, `h_out` and (LSTM, CIFG) `c` hold `channels·H`.
+pub fn cell_step_multi<A: Activation>(
+    tier: Tier,
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    h_out: &mut [f32],
+    channels: usize,
+) {
+    match tier.isa() {
+        #[cfg(all(target_arch = "x86_64", any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))))]
+        // SAFETY: a `Tier` of `Isa::Avx2` exists only if the CPU has AVX2 and FMA
+        // (`Tier::new` detects them, or they are enabled at compile time).
+        Isa::Avx2 => unsafe { x86_64::avx2::cell::<A>(w, x, h, c, h_out, channels) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse2 => x86_64::sse2::cell::<A>(w, x, h, c, h_out, channels),
+        #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+        Isa::Neon => aarch64::neon::cell::<A>(w, x, h, c, h_out, channels),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => wasm32::simd128::cell::<A>(w, x, h, c, h_out, channels),
+        _ => {
+            let (i, hid) = (w.inputs, w.hidden);
+            let cs = if w.kind.has_cell_state() { hid } else { 0 };
+            for ch in 0..channels {
+                scalar::cell_step::<A>(
+                    w,
+                    &x[ch * i..][..i],
+                    &h[ch * hid..][..hid],
+                    &mut c[ch * cs..][..cs],
+                    &mut h_out[ch * hid..][..hid],
+                );
+            }
+        }
+    }
+}
+
+/// [`cell_step`] on the scalar tier that also hands every unit's gate values to `sink`: the
+/// trainer's forward pass (see [`scalar::GateSink`]). With `sink = &mut ()` it is the scalar
+/// `cell_step`, bit for bit.
 #[inline]
 pub fn cell_step_traced<A: Activation, S: scalar::GateSink + ?Sized>(
     w: &CellView<'_>,
@@ -78,8 +165,96 @@ pub fn cell_step_traced<A: Activation, S: scalar::GateSink + ?Sized>(
     scalar::cell_step_traced::<A, S>(w, x, h, c, h_out, sink)
 }
 
-/// One Dense layer: `y = act(W x + b)`.
+/// Sequence mode: `steps` steps of one stream. `xs` holds `steps·I` inputs; every new
+/// hidden state is written to `hs` (`steps·H`, the last one is the final state); `c` is
+/// updated in place. The input projections `W_ih·x_t + b` of as many steps as fit in
+/// `scratch` (`G·H` floats per step, `G` = gates) are computed in one pass over `W_ih`
+/// before the recurrence runs from them: the same bits as `steps` calls of [`cell_step_on`]
+/// on the same tier.
+///
+/// Panics if a slice is too short or `scratch` holds less than one step.
+#[allow(clippy::too_many_arguments)]
+pub fn cell_sequence<A: Activation>(
+    tier: Tier,
+    w: &CellView<'_>,
+    xs: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    hs: &mut [f32],
+    steps: usize,
+    scratch: &mut [f32],
+) {
+    match tier.isa() {
+        #[cfg(all(target_arch = "x86_64", any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))))]
+        // SAFETY: as in `cell_step_multi`.
+        Isa::Avx2 => unsafe { x86_64::avx2::sequence::<A>(w, xs, h, c, hs, steps, scratch) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse2 => x86_64::sse2::sequence::<A>(w, xs, h, c, hs, steps, scratch),
+        #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+        Isa::Neon => aarch64::neon::sequence::<A>(w, xs, h, c, hs, steps, scratch),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => wasm32::simd128::sequence::<A>(w, xs, h, c, hs, steps, scratch),
+        _ => {
+            let (i, hid) = (w.inputs, w.hidden);
+            for t in 0..steps {
+                let (prev, cur) = hs.split_at_mut(t * hid);
+                let hp = if t == 0 { &h[..hid] } else { &prev[(t - 1) * hid..] };
+                scalar::cell_step::<A>(w, &xs[t * i..][..i], hp, c, &mut cur[..hid]);
+            }
+        }
+    }
+}
+
+/// One Dense layer on the compile-time tier ([`Tier::STATIC`]): `y = act(W x + b)`.
 #[inline]
 pub fn dense<A: Activation>(w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {
-    scalar::dense::<A>(w, x, y)
+    dense_on::<A>(Tier::STATIC, w, x, y)
+}
+
+/// One Dense layer: `y = act(W x + b)`. Panics if a slice is shorter than `w`'s sizes.
+#[inline]
+pub fn dense_on<A: Activation>(tier: Tier, w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {
+    dense_multi::<A>(tier, w, x, y, 1)
+}
+
+/// `channels` Dense evaluations over the same weights (`x`: `channels·inputs`,
+/// `y`: `channels·outputs`, channel-major).
+pub fn dense_multi<A: Activation>(tier: Tier, w: &DenseView<'_>, x: &[f32], y: &mut [f32], channels: usize) {
+    let o = w.outputs;
+    let activated = match tier.isa() {
+        #[cfg(all(target_arch = "x86_64", any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))))]
+        // SAFETY: as in `cell_step_multi`.
+        Isa::Avx2 => {
+            unsafe { x86_64::avx2::dense(w, x, y, channels) };
+            false
+        }
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse2 => {
+            x86_64::sse2::dense(w, x, y, channels);
+            false
+        }
+        #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+        Isa::Neon => {
+            aarch64::neon::dense(w, x, y, channels);
+            false
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => {
+            wasm32::simd128::dense(w, x, y, channels);
+            false
+        }
+        _ => {
+            let i = w.inputs;
+            for ch in 0..channels {
+                scalar::dense::<A>(w, &x[ch * i..][..i], &mut y[ch * o..][..o]);
+            }
+            true
+        }
+    };
+    if activated {
+        return;
+    }
+    for ch in 0..channels {
+        scalar::apply_dense_activation::<A>(w.activation, &mut y[ch * o..][..o]);
+    }
 }

@@ -6,7 +6,7 @@ use super::Aligned;
 use crate::activation::{Activation, DefaultActivation};
 use crate::cell::DenseActivation;
 use crate::error::{check_len, ShapeError};
-use crate::kernel::{self, layout, DenseView};
+use crate::kernel::{self, layout, DenseView, Tier};
 use crate::network::Layer;
 
 /// Packed weights of a Dense layer with `I` inputs and `O` outputs.
@@ -61,19 +61,26 @@ impl<const I: usize, const O: usize> DenseWeights<I, O> {
 pub struct Dense<const I: usize, const O: usize, A = DefaultActivation> {
     weights: &'static DenseWeights<I, O>,
     out: [f32; O],
+    tier: Tier,
     _activation: PhantomData<A>,
 }
 
 impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
-    /// A layer over `weights`.
+    /// A layer over `weights`, on the compile-time kernel tier ([`Tier::STATIC`]; see
+    /// [`Layer::set_tier`]).
     pub const fn new(weights: &'static DenseWeights<I, O>) -> Self {
-        Self { weights, out: [0.0; O], _activation: PhantomData }
+        Self { weights, out: [0.0; O], tier: Tier::STATIC, _activation: PhantomData }
+    }
+
+    /// The kernel tier this layer runs on.
+    pub const fn tier(&self) -> Tier {
+        self.tier
     }
 
     /// Applies the layer to a typed input.
     #[inline]
     pub fn step_typed(&mut self, input: &[f32; I]) -> &[f32; O] {
-        kernel::dense::<A>(&self.weights.view(), input, &mut self.out);
+        kernel::dense_on::<A>(self.tier, &self.weights.view(), input, &mut self.out);
         &self.out
     }
 }
@@ -94,4 +101,8 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
     fn snapshot(&self) -> Self::State {}
 
     fn restore(&mut self, _state: &Self::State) {}
+
+    fn set_tier(&mut self, tier: Tier) {
+        self.tier = tier;
+    }
 }

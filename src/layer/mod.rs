@@ -13,10 +13,14 @@
 //! in a `static` and they stay in flash / `.rodata`.
 
 mod dense;
+mod multi;
 mod recurrent;
 
 pub use dense::{Dense, DenseWeights};
-pub use recurrent::{CellWeights, Cifg, CifgWeights, Gru, GruWeights, Lstm, LstmWeights, Recurrent, Rnn, RnnWeights};
+pub use multi::{CifgMulti, DenseMulti, GruMulti, LstmMulti, RecurrentMulti, RnnMulti};
+pub use recurrent::{
+    CellWeights, Cifg, CifgWeights, Gru, GruWeights, Lstm, LstmWeights, Recurrent, Rnn, RnnWeights, SEQUENCE_CHUNK,
+};
 
 /// Aligns packed weights to a 64-byte cache line (aligned vector loads stream twice as fast
 /// as unaligned ones on x86).

@@ -6,7 +6,7 @@ use super::Aligned;
 use crate::activation::{Activation, DefaultActivation};
 use crate::cell::{CellKind, RnnNonlinearity};
 use crate::error::{check_len, ShapeError};
-use crate::kernel::{self, layout, CellView};
+use crate::kernel::{self, layout, CellView, Tier};
 use crate::network::Layer;
 
 /// Packed weights of a recurrent layer with `I` inputs, `H` hidden units, `G` gates and `B`
@@ -163,8 +163,13 @@ pub struct Recurrent<
     weights: &'static CellWeights<I, H, G, B>,
     state: [[f32; H]; S],
     h_new: [f32; H],
+    tier: Tier,
     _activation: PhantomData<A>,
 }
+
+/// Steps per pass of [`Recurrent::process_sequence`]'s input projection (its stack scratch
+/// holds this many steps' `G·H` pre-activations).
+pub const SEQUENCE_CHUNK: usize = 8;
 
 /// `nn.LSTM` layer.
 pub type Lstm<const I: usize, const H: usize, A = DefaultActivation> = Recurrent<I, H, 4, 4, 2, A>;
@@ -178,10 +183,16 @@ pub type Rnn<const I: usize, const H: usize, A = DefaultActivation> = Recurrent<
 impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: usize, A: Activation>
     Recurrent<I, H, G, B, S, A>
 {
-    /// A layer over `weights`, starting from the zero state.
+    /// A layer over `weights`, starting from the zero state, on the compile-time kernel tier
+    /// ([`Tier::STATIC`]; see [`Layer::set_tier`] for run-time detection).
     pub const fn new(weights: &'static CellWeights<I, H, G, B>) -> Self {
         assert!(S == if weights.kind.has_cell_state() { 2 } else { 1 }, "state count does not match the cell");
-        Self { weights, state: [[0.0; H]; S], h_new: [0.0; H], _activation: PhantomData }
+        Self { weights, state: [[0.0; H]; S], h_new: [0.0; H], tier: Tier::STATIC, _activation: PhantomData }
+    }
+
+    /// The kernel tier this layer runs on.
+    pub const fn tier(&self) -> Tier {
+        self.tier
     }
 
     /// The weights this layer runs.
@@ -198,9 +209,38 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
     #[inline]
     pub fn step_typed(&mut self, input: &[f32; I]) -> &[f32; H] {
         let (h, c) = self.state.split_at_mut(1);
-        kernel::cell_step::<A>(&self.weights.view(), input, &h[0], c.as_flattened_mut(), &mut self.h_new);
+        kernel::cell_step_on::<A>(self.tier, &self.weights.view(), input, &h[0], c.as_flattened_mut(), &mut self.h_new);
         h[0] = self.h_new;
         &self.state[0]
+    }
+
+    /// Sequence mode: steps through every input of `xs`, writing each new `h` to `hs`
+    /// (same length as `xs`). The input projections `W_ih·x_t` of up to
+    /// [`SEQUENCE_CHUNK`] steps are computed in one pass over `W_ih` (a stack scratch of
+    /// `SEQUENCE_CHUNK·G·H` floats) before the recurrence runs from them, which pays off when
+    /// `I` is not tiny. Same bits as calling [`Self::step_typed`] per input on this tier.
+    ///
+    /// Panics if `hs.len() != xs.len()`.
+    pub fn process_sequence(&mut self, xs: &[[f32; I]], hs: &mut [[f32; H]]) {
+        assert_eq!(xs.len(), hs.len(), "process_sequence: one output frame per input frame");
+        let mut scratch = [[[0.0f32; H]; G]; SEQUENCE_CHUNK];
+        let w = self.weights.view();
+        for (x, y) in xs.chunks(SEQUENCE_CHUNK).zip(hs.chunks_mut(SEQUENCE_CHUNK)) {
+            let (h, c) = self.state.split_at_mut(1);
+            kernel::cell_sequence::<A>(
+                self.tier,
+                &w,
+                x.as_flattened(),
+                &h[0],
+                c.as_flattened_mut(),
+                y.as_flattened_mut(),
+                x.len(),
+                scratch.as_flattened_mut().as_flattened_mut(),
+            );
+            if let Some(last) = y.last() {
+                h[0] = *last;
+            }
+        }
     }
 }
 
@@ -227,5 +267,9 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
 
     fn restore(&mut self, state: &Self::State) {
         self.state = *state;
+    }
+
+    fn set_tier(&mut self, tier: Tier) {
+        self.tier = tier;
     }
 }

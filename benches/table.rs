@@ -1,0 +1,335 @@
+//! The README's performance table: ns per step per tier, as a fraction of the roofline
+//! measured in the same run, plus multi-channel and sequence-mode figures.
+//!
+//! `cargo bench --bench table` prints markdown. Every figure is the median of 31 batches.
+//! Roofline = min(FMA peak, streaming rate over a buffer of the packed weights' size), both
+//! measured here (a 10-accumulator AVX2 FMA loop; an 8-accumulator aligned-load FMA loop).
+
+mod common;
+
+use common::*;
+use std::hint::black_box;
+use std::time::Instant;
+use tinyrnn::*;
+
+/// Median ns per call of `f` over 31 batches of `iters` calls.
+fn median_ns(iters: usize, mut f: impl FnMut()) -> f64 {
+    for _ in 0..iters {
+        f();
+    }
+    let mut t: Vec<f64> = (0..31)
+        .map(|_| {
+            let s = Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            s.elapsed().as_nanos() as f64 / iters as f64
+        })
+        .collect();
+    t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    t[15]
+}
+
+/// Iterations so one batch takes about 0.2 ms given a rough cost.
+fn iters_for(ns: f64) -> usize {
+    ((2e5 / ns.max(1.0)) as usize).clamp(10, 200_000)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod roof {
+    use core::arch::x86_64::*;
+
+    /// MACs per ns of 10 independent FMA chains (AVX2, 8 lanes).
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn fma_loop(n: usize, x: f32) -> f32 {
+        let v = _mm256_set1_ps(x);
+        let mut a = [_mm256_set1_ps(0.0); 10];
+        for _ in 0..n {
+            for acc in a.iter_mut() {
+                *acc = _mm256_fmadd_ps(*acc, v, v);
+            }
+        }
+        let mut s = _mm256_setzero_ps();
+        for acc in a {
+            s = _mm256_add_ps(s, acc);
+        }
+        _mm256_cvtss_f32(s)
+    }
+
+    /// One FMA per float of `buf` (aligned loads), 8 accumulators.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn stream(buf: &[f32], x: f32) -> f32 {
+        let v = _mm256_set1_ps(x);
+        let mut a = [_mm256_setzero_ps(); 8];
+        for chunk in buf.chunks_exact(64) {
+            for (k, acc) in a.iter_mut().enumerate() {
+                // SAFETY: `chunk` holds 64 floats; the buffer is 64-byte aligned.
+                *acc = _mm256_fmadd_ps(unsafe { _mm256_load_ps(chunk.as_ptr().add(8 * k)) }, v, *acc);
+            }
+        }
+        let mut s = _mm256_setzero_ps();
+        for acc in a {
+            s = _mm256_add_ps(s, acc);
+        }
+        _mm256_cvtss_f32(s)
+    }
+
+    pub fn peak() -> f64 {
+        let n = 10_000;
+        // SAFETY: the table runs only where AVX2 and FMA are detected.
+        let ns = super::median_ns(20, || {
+            std::hint::black_box(unsafe { fma_loop(n, std::hint::black_box(0.999)) });
+        });
+        (n * 80) as f64 / ns
+    }
+
+    pub fn streaming(bytes: usize) -> f64 {
+        let floats = bytes.div_ceil(256) * 64;
+        let buf = tinyrnn::kernel::aligned::AlignedVec::zeroed(floats);
+        let ns = super::median_ns(super::iters_for(floats as f64 / 20.0), || {
+            // SAFETY: as above.
+            std::hint::black_box(unsafe { stream(buf.as_slice(), std::hint::black_box(0.5)) });
+        });
+        floats as f64 / ns
+    }
+}
+
+struct Row {
+    model: String,
+    macs: f64,
+    bytes: usize,
+    ns: Vec<(Tier, f64)>,
+    matvec_ns: f64,
+    matvec_macs: f64,
+    target: Option<f64>,
+    rtneural: Option<f64>,
+}
+
+macro_rules! step_row {
+    ($cell:ident, $kind:expr, $name:literal, $h:literal, $g:literal, $target:expr, $rt:expr) => {{
+        let w = cell::<1, $h, $g, { kernel::bias_rows($kind) }>($kind);
+        let d = head::<$h, 1>();
+        let mut ns = Vec::new();
+        for tier in Tier::available() {
+            let mut net = Chain::new($cell::<1, $h>::new(w), Dense::<$h, 1>::new(d)).with_tier(tier);
+            let mut n = 0;
+            let mut step = || {
+                n += 1;
+                let y: [f32; 1] = net.step_array(&[black_box(sample(n))]);
+                black_box(y);
+            };
+            let rough = median_ns(100, &mut step);
+            ns.push((tier, median_ns(iters_for(rough), &mut step)));
+        }
+        // The gate mat-vec alone (no activations): a Dense layer of the same shape.
+        let mv = head::<{ 1 + $h }, { $g * $h }>();
+        let mut dense = Dense::<{ 1 + $h }, { $g * $h }>::new(mv).with_tier(Tier::detect());
+        let x = [0.25f32; 1 + $h];
+        let mut f = || {
+            black_box(dense.step_typed(black_box(&x)));
+        };
+        let rough = median_ns(100, &mut f);
+        let matvec_ns = median_ns(iters_for(rough), &mut f);
+        let macs = ($g * $h * (1 + $h) + if $g == 4 { $h } else { 0 }) as f64;
+        Row {
+            model: format!("{} H={}", $name, $h),
+            macs,
+            bytes: 4 * ($g * $h * (1 + $h) + $h),
+            ns,
+            matvec_ns,
+            matvec_macs: ($g * $h * (1 + $h)) as f64,
+            target: $target,
+            rtneural: $rt,
+        }
+    }};
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return; // `cargo test --benches` builds this; only `cargo bench` measures.
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        println!("the roofline table needs x86-64 AVX2");
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if Tier::new(Isa::Avx2).is_none() {
+            println!("the roofline table needs AVX2 + FMA");
+            return;
+        }
+        let peak = roof::peak();
+        println!("FMA peak: {peak:.1} MAC/ns (AVX2, 10 accumulators)\n");
+        let rows = vec![
+            step_row!(Lstm, CellKind::Lstm, "LSTM", 8, 4, Some(40.0), Some(55.0)),
+            step_row!(Gru, CellKind::Gru, "GRU", 8, 3, Some(40.0), Some(46.0)),
+            step_row!(Lstm, CellKind::Lstm, "LSTM", 16, 4, None, None),
+            step_row!(Gru, CellKind::Gru, "GRU", 16, 3, None, None),
+            step_row!(Lstm, CellKind::Lstm, "LSTM", 32, 4, Some(140.0), Some(280.0)),
+            step_row!(Gru, CellKind::Gru, "GRU", 32, 3, Some(115.0), Some(224.0)),
+            step_row!(Lstm, CellKind::Lstm, "LSTM", 64, 4, Some(800.0), Some(1301.0)),
+            step_row!(Gru, CellKind::Gru, "GRU", 64, 3, Some(600.0), Some(880.0)),
+            step_row!(Lstm, CellKind::Lstm, "LSTM", 128, 4, Some(3450.0), Some(4590.0)),
+            step_row!(Gru, CellKind::Gru, "GRU", 128, 3, Some(2500.0), Some(2950.0)),
+        ];
+        let tiers: Vec<Tier> = Tier::available().collect();
+        print!("| model (I=1, +Dense H→1) | MACs | weights KiB | roofline MAC/ns |");
+        for t in &tiers {
+            print!(" {} ns |", t.isa().name());
+        }
+        println!(" best: fraction of roofline | gate mat-vec only ns (fraction) | target ns | RTNeural ns |");
+        print!("|---|---|---|---|");
+        for _ in &tiers {
+            print!("---|");
+        }
+        println!("---|---|---|---|");
+        for r in &rows {
+            let roofline = peak.min(roof::streaming(r.bytes));
+            print!("| {} | {} | {:.1} | {:.1} |", r.model, r.macs, r.bytes as f64 / 1024.0, roofline);
+            for (_, ns) in &r.ns {
+                print!(" {ns:.0} |");
+            }
+            let best = r.ns.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
+            let mv_frac = r.matvec_macs / r.matvec_ns / roofline;
+            println!(
+                " {:.2} | {:.0} ({:.2}) | {} | {} |",
+                r.macs / best / roofline,
+                r.matvec_ns,
+                mv_frac,
+                r.target.map_or("—".into(), |t| format!("≤ {t:.0}")),
+                r.rtneural.map_or("—".into(), |t| format!("{t:.0}")),
+            );
+        }
+        multichannel();
+        sequence();
+    }
+}
+
+macro_rules! multi_row {
+    ($h:literal) => {{
+        let w = cell::<1, $h, 4, 4>(CellKind::Lstm);
+        let d = head::<$h, 1>();
+        let tier = Tier::detect();
+        let mut per = Vec::new();
+        macro_rules! chans {
+            ($c:literal) => {{
+                let mut net =
+                    Chain::new(LstmMulti::<1, $h, $c>::new(w), DenseMulti::<$h, 1, $c>::new(d)).with_tier(tier);
+                let mut n = 0;
+                let mut f = || {
+                    n += 1;
+                    let y: [f32; $c] = net.step_array(&[black_box(sample(n)); $c]);
+                    black_box(y);
+                };
+                let rough = median_ns(50, &mut f);
+                per.push(median_ns(iters_for(rough), &mut f));
+            }};
+        }
+        chans!(1);
+        chans!(2);
+        chans!(4);
+        chans!(8);
+        println!(
+            "| LSTM H={} | {:.0} | {:.0} ({:.2}×) | {:.0} ({:.2}×) | {:.0} ({:.2}×) |",
+            $h,
+            per[0],
+            per[1] / 2.0,
+            per[1] / per[0],
+            per[2] / 4.0,
+            per[2] / per[0],
+            per[3] / 8.0,
+            per[3] / per[0]
+        );
+    }};
+}
+
+macro_rules! multi_mv_row {
+    ($h:literal) => {{
+        let mv = head::<{ 1 + $h }, { 4 * $h }>();
+        let tier = Tier::detect();
+        let mut per = Vec::new();
+        macro_rules! chans {
+            ($c:literal) => {{
+                let mut d = DenseMulti::<{ 1 + $h }, { 4 * $h }, $c>::new(mv).with_tier(tier);
+                let x = [[0.25f32; 1 + $h]; $c];
+                let mut f = || {
+                    black_box(d.step_typed(black_box(&x)));
+                };
+                let rough = median_ns(50, &mut f);
+                per.push(median_ns(iters_for(rough), &mut f));
+            }};
+        }
+        chans!(1);
+        chans!(2);
+        chans!(4);
+        chans!(8);
+        println!(
+            "| LSTM H={} gate mat-vec only | {:.0} | {:.0} ({:.2}×) | {:.0} ({:.2}×) | {:.0} ({:.2}×) |",
+            $h,
+            per[0],
+            per[1] / 2.0,
+            per[1] / per[0],
+            per[2] / 4.0,
+            per[2] / per[0],
+            per[3] / 8.0,
+            per[3] / per[0]
+        );
+    }};
+}
+
+fn multichannel() {
+    println!(
+        "\nMulti-channel (tier {}): ns per channel per step (whole step vs one channel)\n",
+        Tier::detect().isa().name()
+    );
+    println!("| model (+Dense) | C=1 | C=2 | C=4 | C=8 |\n|---|---|---|---|---|");
+    multi_row!(16);
+    multi_row!(32);
+    multi_row!(64);
+    multi_row!(128);
+    multi_mv_row!(32);
+    multi_mv_row!(64);
+    multi_mv_row!(128);
+}
+
+macro_rules! seq_row {
+    ($cell:ident, $kind:expr, $name:literal, $i:literal, $h:literal, $g:literal) => {{
+        let w = cell::<$i, $h, $g, { kernel::bias_rows($kind) }>($kind);
+        let tier = Tier::detect();
+        let frames: Vec<[f32; $i]> = (0..256).map(|n| [sample(n); $i]).collect();
+        let mut hs = vec![[0.0f32; $h]; frames.len()];
+        let mut a = $cell::<$i, $h>::new(w).with_tier(tier);
+        let mut step = || {
+            for (x, h) in frames.iter().zip(hs.iter_mut()) {
+                *h = *a.step_typed(black_box(x));
+            }
+            black_box(&hs);
+        };
+        let rough = median_ns(3, &mut step);
+        let per_sample = median_ns(iters_for(rough), &mut step) / 256.0;
+        let mut b = $cell::<$i, $h>::new(w).with_tier(tier);
+        let mut hs2 = vec![[0.0f32; $h]; frames.len()];
+        let mut seq = || {
+            b.process_sequence(black_box(&frames), &mut hs2);
+            black_box(&hs2);
+        };
+        let rough = median_ns(3, &mut seq);
+        let blocked = median_ns(iters_for(rough), &mut seq) / 256.0;
+        println!("| {} I={} H={} | {:.0} | {:.0} | {:.2}× |", $name, $i, $h, per_sample, blocked, per_sample / blocked);
+    }};
+}
+
+fn sequence() {
+    println!(
+        "\nSequence mode (tier {}): ns per step, 256-step blocks\n\n| layer | per-sample step | process_sequence | gain |\n|---|---|---|---|",
+        Tier::detect().isa().name()
+    );
+    seq_row!(Lstm, CellKind::Lstm, "LSTM", 8, 16, 4);
+    seq_row!(Lstm, CellKind::Lstm, "LSTM", 8, 32, 4);
+    seq_row!(Lstm, CellKind::Lstm, "LSTM", 8, 64, 4);
+    seq_row!(Lstm, CellKind::Lstm, "LSTM", 16, 32, 4);
+    seq_row!(Lstm, CellKind::Lstm, "LSTM", 32, 32, 4);
+    seq_row!(Gru, CellKind::Gru, "GRU", 8, 32, 3);
+    seq_row!(Gru, CellKind::Gru, "GRU", 16, 64, 3);
+}

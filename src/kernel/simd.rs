@@ -1,0 +1,650 @@
+//! The fused step written once over a vector backend ([`Simd`]); each ISA tier implements the
+//! backend (a handful of `#[inline(always)]` intrinsics) and instantiates these functions
+//! inside its own `#[target_feature]` entry points, where LLVM inlines everything.
+//!
+//! Per hidden-unit lane the operation order is exactly [`super::scalar`]'s: the folded bias,
+//! then `w·x[k]` for `k = 0..I`, then `w·h[k]` for `k = 0..H`, one accumulator per gate and
+//! lane. Tiers whose [`Simd::madd`] is a separate multiply and add (SSE2, simd128) therefore
+//! give the scalar kernel's bits; FMA tiers (AVX2, NEON) differ by the fused rounding only.
+//!
+//! A *strip* is up to `NV` vectors of consecutive hidden units inside one packed block; one
+//! pass over the strip's packed columns yields every gate of those units (and of `CC`
+//! channels or time steps at once, reusing each loaded weight vector `CC` times), then the
+//! activations and the state update run on the accumulators still in registers.
+
+use super::layout::BLOCK;
+use crate::activation::Activation;
+
+/// A vector backend: one ISA's `f32` vector and the few operations the kernel needs.
+///
+/// Implementors are zero-sized tokens whose existence proves the CPU supports the ISA
+/// (constructed only after detection or when the feature is enabled at compile time).
+pub(crate) trait Simd: Copy {
+    /// Lanes per vector (at most 16).
+    const LANES: usize;
+    /// The vector type.
+    type V: Copy;
+
+    /// All lanes `x`.
+    fn splat(self, x: f32) -> Self::V;
+    /// Loads `LANES` floats.
+    ///
+    /// # Safety
+    /// `p..p + LANES` must be readable.
+    unsafe fn load(self, p: *const f32) -> Self::V;
+    /// Stores `LANES` floats.
+    ///
+    /// # Safety
+    /// `p..p + LANES` must be writable.
+    unsafe fn store(self, p: *mut f32, v: Self::V);
+    /// `a + b`.
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a - b`.
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a · b`.
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `acc + w·x`: fused on FMA tiers, a separate multiply and add otherwise.
+    fn madd(self, acc: Self::V, w: Self::V, x: Self::V) -> Self::V;
+    /// `if v < 0 { 0 } else { v }` per lane (NaN and `-0.0` pass through, as in the scalar).
+    fn relu(self, v: Self::V) -> Self::V;
+
+    /// Loads `n` floats (`1 <= n <= LANES`), zero in the other lanes.
+    ///
+    /// # Safety
+    /// `p..p + n` must be readable.
+    #[inline(always)]
+    unsafe fn load_partial(self, p: *const f32, n: usize) -> Self::V {
+        let mut buf = [0.0f32; 16];
+        // SAFETY: the caller guarantees `n` readable floats at `p`; `n <= LANES <= 16`.
+        unsafe { core::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), n) };
+        // SAFETY: `buf` holds 16 >= LANES floats.
+        unsafe { self.load(buf.as_ptr()) }
+    }
+
+    /// Stores the first `n` lanes (`1 <= n <= LANES`).
+    ///
+    /// # Safety
+    /// `p..p + n` must be writable.
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, n: usize, v: Self::V) {
+        let mut buf = [0.0f32; 16];
+        // SAFETY: `buf` holds 16 >= LANES floats.
+        unsafe { self.store(buf.as_mut_ptr(), v) };
+        // SAFETY: the caller guarantees `n` writable floats at `p`; `n <= LANES <= 16`.
+        unsafe { core::ptr::copy_nonoverlapping(buf.as_ptr(), p, n) };
+    }
+
+    /// Applies a scalar function to every lane.
+    #[inline(always)]
+    fn map(self, v: Self::V, f: impl Fn(f32) -> f32) -> Self::V {
+        let mut buf = [0.0f32; 16];
+        // SAFETY: `buf` holds 16 >= LANES floats, read back from the same buffer.
+        unsafe {
+            self.store(buf.as_mut_ptr(), v);
+            buf[..Self::LANES].iter_mut().for_each(|x| *x = f(*x));
+            self.load(buf.as_ptr())
+        }
+    }
+
+    /// Sum of the lanes, in lane order.
+    #[inline(always)]
+    fn hsum(self, v: Self::V) -> f32 {
+        let mut buf = [0.0f32; 16];
+        // SAFETY: `buf` holds 16 >= LANES floats.
+        unsafe { self.store(buf.as_mut_ptr(), v) };
+        buf[..Self::LANES].iter().fold(0.0, |s, &x| s + x)
+    }
+
+    /// The activation pair's sigmoid on a vector: the one place a tier plugs in its vectorised
+    /// activation (each tier switches on `A::KIND`: `Fast` runs `kernel::activation`'s vector
+    /// form, `Exact` calls `A::sigmoid` per lane, which keeps the scalar kernel's bits).
+    #[inline(always)]
+    fn sigmoid<A: Activation>(self, v: Self::V) -> Self::V {
+        self.map(v, A::sigmoid)
+    }
+
+    /// The activation pair's tanh on a vector (see [`Simd::sigmoid`]).
+    #[inline(always)]
+    fn tanh<A: Activation>(self, v: Self::V) -> Self::V {
+        self.map(v, A::tanh)
+    }
+}
+
+/// What a strip computes (a `const` parameter, so each kind is its own straight-line code).
+pub(crate) mod kind {
+    /// LSTM: gates i, f, g, o.
+    pub const LSTM: u8 = 0;
+    /// GRU (reset-after): r, z, n with `b_hn` in bias row 3.
+    pub const GRU: u8 = 1;
+    /// Coupled-gate LSTM: i, g, o.
+    pub const CIFG: u8 = 2;
+    /// Vanilla RNN, tanh.
+    pub const RNN_TANH: u8 = 3;
+    /// Vanilla RNN, relu.
+    pub const RNN_RELU: u8 = 4;
+    /// The input projection only: every row `init + W x`, stored to `out` (Dense layers,
+    /// and the block pass of sequence mode).
+    pub const PROJ: u8 = 5;
+}
+
+/// Everything a strip reads and writes; sizes were checked by the caller (see each field).
+pub(crate) struct Args<'a> {
+    /// Hidden (or output) units.
+    pub hidden: usize,
+    /// Input columns.
+    pub inputs: usize,
+    /// Packed input weights, `inputs·G·hidden` floats.
+    pub wx: &'a [f32],
+    /// Packed recurrent weights, `hidden·G·hidden` floats (empty for `PROJ`).
+    pub wh: &'a [f32],
+    /// Bias rows, `bias_rows·hidden` (GRU's `b_hn` is row 3).
+    pub b: &'a [f32],
+    /// Initial accumulator rows (`G·hidden` per channel): the bias, or precomputed
+    /// projections in sequence mode.
+    pub init: &'a [f32],
+    /// Distance between channels in `init` (0 when every channel starts from the bias).
+    pub init_stride: usize,
+    /// Whether to accumulate the input part (false when `init` already holds it).
+    pub xpart: bool,
+    /// Inputs, `inputs` per channel.
+    pub x: &'a [f32],
+    /// Previous hidden state, `hidden` per channel (empty for `PROJ`).
+    pub h: &'a [f32],
+    /// Cell state, `hidden` per channel (LSTM, CIFG), updated in place.
+    pub c: *mut f32,
+    /// Output: the new hidden state (`hidden` per channel), or the projection rows for `PROJ`
+    /// (`out_stride` per channel).
+    pub out: *mut f32,
+    /// Distance between channels in `out`.
+    pub out_stride: usize,
+}
+
+/// A weight vector of the strip: a full load where `LANES` floats remain in `w` (reading the
+/// next run's values into unused lanes of a partial strip is harmless), else a partial one.
+#[inline(always)]
+unsafe fn load_w<S: Simd, const EXACT: bool>(s: S, w: &[f32], i: usize) -> S::V {
+    if EXACT || i + S::LANES <= w.len() {
+        // SAFETY: `i + LANES <= w.len()`: for EXACT strips the caller's layout guarantees it.
+        unsafe { s.load(w.as_ptr().add(i)) }
+    } else {
+        // SAFETY: `i < w.len()` (the vector starts inside the strip's run, which is in `w`).
+        unsafe { s.load_partial(w.as_ptr().add(i), w.len() - i) }
+    }
+}
+
+/// Loads `n` floats of a state/bias row at `p` (a full vector when `n == LANES`).
+#[inline(always)]
+unsafe fn load_n<S: Simd>(s: S, p: *const f32, n: usize) -> S::V {
+    if n == S::LANES {
+        // SAFETY: the caller guarantees `n` readable floats.
+        unsafe { s.load(p) }
+    } else {
+        // SAFETY: as above.
+        unsafe { s.load_partial(p, n) }
+    }
+}
+
+/// Stores the first `n` lanes at `p`.
+#[inline(always)]
+unsafe fn store_n<S: Simd>(s: S, p: *mut f32, n: usize, v: S::V) {
+    if n == S::LANES {
+        // SAFETY: the caller guarantees `n` writable floats.
+        unsafe { s.store(p, v) }
+    } else {
+        // SAFETY: as above.
+        unsafe { s.store_partial(p, n, v) }
+    }
+}
+
+/// `acc[g][q][c] += Σ_k W[g][unit q][k] · v[c·vstride + k]` over the `cols` packed columns of
+/// a strip whose column 0, gate 0 starts at `w[first]`, in column order.
+///
+/// # Safety
+/// The strip's runs lie in `w` (`first + (cols·G − 1)·run + (units − 1) < w.len()`) and
+/// `v` holds `(CC − 1)·vstride + cols` floats.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn accumulate<S: Simd, const G: usize, const NV: usize, const CC: usize, const EXACT: bool>(
+    s: S,
+    acc: &mut [[[S::V; CC]; NV]; G],
+    w: &[f32],
+    first: usize,
+    run: usize,
+    cols: usize,
+    v: &[f32],
+    vstride: usize,
+) {
+    let vp = v.as_ptr();
+    for k in 0..cols {
+        let col = first + k * G * run;
+        // SAFETY: `c·vstride + k < v.len()` by the caller's guarantee.
+        let xs: [S::V; CC] = core::array::from_fn(|c| s.splat(unsafe { *vp.add(c * vstride + k) }));
+        for (g, acc_g) in acc.iter_mut().enumerate() {
+            for (q, acc_q) in acc_g.iter_mut().enumerate() {
+                // SAFETY: the vector starts inside gate `g`'s run of column `k` (in `w`).
+                let wv = unsafe { load_w::<S, EXACT>(s, w, col + g * run + q * S::LANES) };
+                for (a, &xc) in acc_q.iter_mut().zip(&xs) {
+                    *a = s.madd(*a, wv, xc);
+                }
+            }
+        }
+    }
+}
+
+/// One strip: units `j0 .. j0 + n` (inside the block starting at `blk` of width `width`),
+/// channels `ch .. ch + CC`.
+///
+/// # Safety
+/// `args` satisfies its field docs for `ch + CC` channels, `n <= NV·LANES`,
+/// `n > (NV − 1)·LANES`, and `n == NV·LANES` if `EXACT`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn strip<
+    S: Simd,
+    A: Activation,
+    const K: u8,
+    const G: usize,
+    const NV: usize,
+    const CC: usize,
+    const EXACT: bool,
+>(
+    s: S,
+    a: &Args<'_>,
+    blk: usize,
+    width: usize,
+    j0: usize,
+    n: usize,
+    ch: usize,
+) {
+    let lanes = S::LANES;
+    let hid = a.hidden;
+    let last = if EXACT { lanes } else { n - (NV - 1) * lanes };
+    let nq = |q: usize| if q + 1 == NV { last } else { lanes };
+    let zero = s.splat(0.0);
+    let mut acc = [[[zero; CC]; NV]; G];
+    for (g, acc_g) in acc.iter_mut().enumerate() {
+        for (q, acc_q) in acc_g.iter_mut().enumerate() {
+            for (c, a_c) in acc_q.iter_mut().enumerate() {
+                let i = (ch + c) * a.init_stride + g * hid + j0 + q * lanes;
+                // SAFETY: `init` holds `G·hidden` rows per channel; `i + nq(q) <= row end`.
+                *a_c = unsafe { load_n(s, a.init.as_ptr().add(i), nq(q)) };
+            }
+        }
+    }
+    let off = j0 - blk;
+    if a.xpart {
+        // SAFETY: the block's packed input columns lie in `wx`; `x` holds CC·inputs floats
+        // from channel `ch` on.
+        unsafe {
+            accumulate::<S, G, NV, CC, EXACT>(
+                s,
+                &mut acc,
+                a.wx,
+                blk * a.inputs * G + off,
+                width,
+                a.inputs,
+                &a.x[ch * a.inputs..],
+                a.inputs,
+            )
+        };
+    }
+    if K == kind::PROJ {
+        for (g, acc_g) in acc.iter().enumerate() {
+            for (q, acc_q) in acc_g.iter().enumerate() {
+                for (c, &v) in acc_q.iter().enumerate() {
+                    let i = (ch + c) * a.out_stride + g * hid + j0 + q * lanes;
+                    // SAFETY: `out` holds `out_stride` floats per channel, rows of `hidden`.
+                    unsafe { store_n(s, a.out.add(i), nq(q), v) };
+                }
+            }
+        }
+        return;
+    }
+    // GRU: the n gate keeps its input sum apart; its recurrent sum starts from b_hn.
+    let mut nx = [[zero; CC]; NV];
+    if K == kind::GRU {
+        for q in 0..NV {
+            for c in 0..CC {
+                nx[q][c] = acc[2][q][c];
+                // SAFETY: bias row 3 (b_hn) holds `hidden` floats.
+                acc[2][q][c] = unsafe { load_n(s, a.b.as_ptr().add(3 * hid + j0 + q * lanes), nq(q)) };
+            }
+        }
+    }
+    // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden floats
+    // from channel `ch` on.
+    unsafe {
+        accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, a.wh, blk * hid * G + off, width, hid, &a.h[ch * hid..], hid)
+    };
+
+    let one = s.splat(1.0);
+    for q in 0..NV {
+        for c in 0..CC {
+            let at = (ch + c) * hid + j0 + q * lanes;
+            let hn = match K {
+                kind::LSTM | kind::CIFG => {
+                    let (cn, o) = if K == kind::LSTM {
+                        let i = s.sigmoid::<A>(acc[0][q][c]);
+                        let f = s.sigmoid::<A>(acc[1][q][c]);
+                        let g = s.tanh::<A>(acc[2][q][c]);
+                        let o = s.sigmoid::<A>(acc[3][q][c]);
+                        // SAFETY: `c` holds `hidden` floats per channel.
+                        let cp = unsafe { load_n(s, a.c.add(at), nq(q)) };
+                        (s.add(s.mul(f, cp), s.mul(i, g)), o)
+                    } else {
+                        let i = s.sigmoid::<A>(acc[0][q][c]);
+                        let g = s.tanh::<A>(acc[1][q][c]);
+                        let o = s.sigmoid::<A>(acc[2][q][c]);
+                        // SAFETY: as above.
+                        let cp = unsafe { load_n(s, a.c.add(at), nq(q)) };
+                        (s.add(s.mul(g, i), s.mul(cp, s.sub(one, i))), o)
+                    };
+                    // SAFETY: as above.
+                    unsafe { store_n(s, a.c.add(at), nq(q), cn) };
+                    s.mul(o, s.tanh::<A>(cn))
+                }
+                kind::GRU => {
+                    let r = s.sigmoid::<A>(acc[0][q][c]);
+                    let z = s.sigmoid::<A>(acc[1][q][c]);
+                    let nn = s.tanh::<A>(s.add(nx[q][c], s.mul(r, acc[2][q][c])));
+                    // SAFETY: `h` holds `hidden` floats per channel.
+                    let hp = unsafe { load_n(s, a.h.as_ptr().add(at), nq(q)) };
+                    s.add(s.mul(s.sub(one, z), nn), s.mul(z, hp))
+                }
+                kind::RNN_TANH => s.tanh::<A>(acc[0][q][c]),
+                _ => s.relu(acc[0][q][c]),
+            };
+            // SAFETY: `out` holds `hidden` floats per channel.
+            unsafe { store_n(s, a.out.add(at), nq(q), hn) };
+        }
+    }
+}
+
+/// Runs `strip` with the right vector count for `n` units (`n <= NV·LANES`, `NV <= 2`).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC: usize>(
+    s: S,
+    a: &Args<'_>,
+    blk: usize,
+    width: usize,
+    j0: usize,
+    n: usize,
+    ch: usize,
+) {
+    let l = S::LANES;
+    // SAFETY (all arms): forwarded from `drive`; the arm matches `n`'s vector count.
+    unsafe {
+        match (n.div_ceil(l), n.is_multiple_of(l)) {
+            (1, true) => strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, j0, n, ch),
+            (1, false) => strip::<S, A, K, G, 1, CC, false>(s, a, blk, width, j0, n, ch),
+            (_, true) => strip::<S, A, K, G, 2, CC, true>(s, a, blk, width, j0, n, ch),
+            (_, false) => strip::<S, A, K, G, 2, CC, false>(s, a, blk, width, j0, n, ch),
+        }
+    }
+}
+
+/// Every strip of every block, for `channels` channels in groups of `CC` (strips of up to
+/// `NV ∈ {1, 2}` vectors).
+///
+/// # Safety
+/// `a` satisfies its field docs for `channels` channels (checked by [`check`]-style asserts in
+/// the callers).
+#[inline(always)]
+pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, const NV: usize, const CC: usize>(
+    s: S,
+    a: &Args<'_>,
+    channels: usize,
+) {
+    let hid = a.hidden;
+    let strip_units = NV * S::LANES;
+    let mut blk = 0;
+    while blk < hid {
+        let width = (hid - blk).min(BLOCK);
+        let mut j0 = blk;
+        while j0 < blk + width {
+            let n = (blk + width - j0).min(strip_units);
+            let mut ch = 0;
+            // SAFETY: forwarded; `n <= NV·LANES` and the channels are in range.
+            unsafe {
+                while ch + CC <= channels {
+                    strip_n::<S, A, K, G, CC>(s, a, blk, width, j0, n, ch);
+                    ch += CC;
+                }
+                while ch < channels {
+                    strip_n::<S, A, K, G, 1>(s, a, blk, width, j0, n, ch);
+                    ch += 1;
+                }
+            }
+            j0 += n;
+        }
+        blk += width;
+    }
+}
+
+/// `y[c] = b + Σ_k w[k]·x[c·inputs + k]` for a single-output Dense layer: the packed weights
+/// are one contiguous row, so the sum runs along `k` in `4·LANES` interleaved partial sums
+/// (reassociated: a tight relative bound against the scalar kernel, not its bits).
+///
+/// # Safety
+/// `w.len() >= inputs`, `x.len() >= channels·inputs`, `y.len() >= channels`, `b.len() >= 1`.
+#[inline(always)]
+pub(crate) unsafe fn dot1<S: Simd>(
+    s: S,
+    w: &[f32],
+    b: &[f32],
+    inputs: usize,
+    x: &[f32],
+    y: &mut [f32],
+    channels: usize,
+) {
+    let l = S::LANES;
+    for (c, yc) in y.iter_mut().enumerate().take(channels) {
+        let xp = x[c * inputs..][..inputs].as_ptr();
+        let wp = w.as_ptr();
+        let zero = s.splat(0.0);
+        let mut acc = [zero; 4];
+        let mut k = 0;
+        // SAFETY: every load reads `LANES` floats below `inputs` in `w` and in this channel's `x`.
+        unsafe {
+            while k + 4 * l <= inputs {
+                for (u, a) in acc.iter_mut().enumerate() {
+                    *a = s.madd(*a, s.load(wp.add(k + u * l)), s.load(xp.add(k + u * l)));
+                }
+                k += 4 * l;
+            }
+            while k + l <= inputs {
+                acc[0] = s.madd(acc[0], s.load(wp.add(k)), s.load(xp.add(k)));
+                k += l;
+            }
+            if k < inputs {
+                let n = inputs - k;
+                acc[1] = s.madd(acc[1], s.load_partial(wp.add(k), n), s.load_partial(xp.add(k), n));
+            }
+        }
+        let sum = s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3]));
+        *yc = b[0] + s.hsum(sum);
+    }
+}
+
+/// The strip kind and gate count of a cell.
+macro_rules! by_kind {
+    ($kind:expr, $f:ident, $($args:tt)*) => {
+        match $kind {
+            CellKind::Lstm => $f!(kind::LSTM, 4, $($args)*),
+            CellKind::Gru => $f!(kind::GRU, 3, $($args)*),
+            CellKind::Cifg => $f!(kind::CIFG, 3, $($args)*),
+            CellKind::Rnn(RnnNonlinearity::Tanh) => $f!(kind::RNN_TANH, 1, $($args)*),
+            CellKind::Rnn(RnnNonlinearity::Relu) => $f!(kind::RNN_RELU, 1, $($args)*),
+        }
+    };
+}
+
+use super::{bias_rows, CellView, DenseView};
+use crate::cell::{CellKind, RnnNonlinearity};
+
+/// Panics unless `w`'s slices hold its sizes.
+fn check_cell(w: &CellView<'_>) {
+    let (i, h, g) = (w.inputs, w.hidden, w.kind.gates());
+    assert!(
+        w.wx.len() >= i * g * h && w.wh.len() >= h * g * h && w.b.len() >= bias_rows(w.kind) * h,
+        "cell weights are shorter than their sizes"
+    );
+}
+
+/// `channels` independent cell steps over the same weights (channel-major slices: `x` holds
+/// `channels·I` floats, `h`, `c` and `h_out` `channels·H`), loading each weight vector once
+/// per group of `CC` channels. Panics if a slice is too short.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn cell<S: Simd, A: Activation, const NV: usize, const CC: usize>(
+    s: S,
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    h_out: &mut [f32],
+    channels: usize,
+) {
+    check_cell(w);
+    let hid = w.hidden;
+    assert!(x.len() >= channels * w.inputs && h.len() >= channels * hid && h_out.len() >= channels * hid);
+    assert!(!w.kind.has_cell_state() || c.len() >= channels * hid, "cell state too short");
+    let a = Args {
+        hidden: hid,
+        inputs: w.inputs,
+        wx: w.wx,
+        wh: w.wh,
+        b: w.b,
+        init: w.b,
+        init_stride: 0,
+        xpart: true,
+        x,
+        h,
+        c: c.as_mut_ptr(),
+        out: h_out.as_mut_ptr(),
+        out_stride: hid,
+    };
+    macro_rules! go {
+        ($k:expr, $g:literal, ) => {
+            // SAFETY: the asserts above establish every size `Args` documents.
+            unsafe { drive::<S, A, { $k }, $g, NV, CC>(s, &a, channels) }
+        };
+    }
+    by_kind!(w.kind, go,)
+}
+
+/// Sequence mode: `steps` steps of one stream with inputs `xs` (`steps·I`), writing every new
+/// hidden state to `hs` (`steps·H`; the last one is the new state) and updating `c`.
+/// The input projections of up to `scratch.len() / (G·H)` steps are computed together in one
+/// pass over `W_ih` (each weight vector reused for `CC` steps), then the recurrence runs from
+/// them: the same bits as stepping one sample at a time on this tier.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sequence<S: Simd, A: Activation, const NV: usize, const CC: usize>(
+    s: S,
+    w: &CellView<'_>,
+    xs: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    hs: &mut [f32],
+    steps: usize,
+    scratch: &mut [f32],
+) {
+    check_cell(w);
+    let (hid, inp) = (w.hidden, w.inputs);
+    let rows = w.kind.gates() * hid;
+    let chunk = scratch.len() / rows.max(1);
+    assert!(chunk >= 1, "sequence scratch holds less than one step");
+    assert!(xs.len() >= steps * inp && h.len() >= hid && hs.len() >= steps * hid);
+    assert!(!w.kind.has_cell_state() || c.len() >= hid, "cell state too short");
+    let mut t0 = 0;
+    while t0 < steps {
+        let n = chunk.min(steps - t0);
+        let proj = Args {
+            hidden: hid,
+            inputs: inp,
+            wx: w.wx,
+            wh: &[],
+            b: w.b,
+            init: w.b,
+            init_stride: 0,
+            xpart: true,
+            x: &xs[t0 * inp..],
+            h: &[],
+            c: core::ptr::null_mut(),
+            out: scratch.as_mut_ptr(),
+            out_stride: rows,
+        };
+        macro_rules! project {
+            ($k:expr, $g:literal, ) => {
+                // SAFETY: sizes asserted above; `scratch` holds `n·rows` floats.
+                unsafe { drive::<S, A, { kind::PROJ }, $g, 1, CC>(s, &proj, n) }
+            };
+        }
+        by_kind!(w.kind, project,);
+        for t in t0..t0 + n {
+            let (prev, cur) = hs.split_at_mut(t * hid);
+            let hp: &[f32] = if t == 0 { h } else { &prev[(t - 1) * hid..] };
+            let a = Args {
+                hidden: hid,
+                inputs: inp,
+                wx: w.wx,
+                wh: w.wh,
+                b: w.b,
+                init: &scratch[(t - t0) * rows..][..rows],
+                init_stride: 0,
+                xpart: false,
+                x: &[],
+                h: hp,
+                c: c.as_mut_ptr(),
+                out: cur.as_mut_ptr(),
+                out_stride: hid,
+            };
+            macro_rules! step {
+                ($k:expr, $g:literal, ) => {
+                    // SAFETY: sizes asserted above; `init` holds this step's `G·H` projections.
+                    unsafe { drive::<S, A, { $k }, $g, NV, 1>(s, &a, 1) }
+                };
+            }
+            by_kind!(w.kind, step,);
+        }
+        t0 += n;
+    }
+}
+
+/// `channels` Dense evaluations (`x`: `channels·inputs`, `y`: `channels·outputs`), before
+/// the activation. Panics if a slice is too short.
+#[inline(always)]
+pub(crate) fn dense_affine<S: Simd, const NV: usize, const CC: usize>(
+    s: S,
+    w: &DenseView<'_>,
+    x: &[f32],
+    y: &mut [f32],
+    channels: usize,
+) {
+    let (i, o) = (w.inputs, w.outputs);
+    assert!(w.w.len() >= i * o && w.b.len() >= o && x.len() >= channels * i && y.len() >= channels * o);
+    if o == 1 {
+        // SAFETY: sizes asserted above.
+        unsafe { dot1(s, w.w, w.b, i, x, y, channels) };
+        return;
+    }
+    let a = Args {
+        hidden: o,
+        inputs: i,
+        wx: w.w,
+        wh: &[],
+        b: w.b,
+        init: w.b,
+        init_stride: 0,
+        xpart: true,
+        x,
+        h: &[],
+        c: core::ptr::null_mut(),
+        out: y.as_mut_ptr(),
+        out_stride: o,
+    };
+    // SAFETY: sizes asserted above.
+    unsafe { drive::<S, crate::activation::Exact, { kind::PROJ }, 1, NV, CC>(s, &a, channels) };
+}

@@ -1,0 +1,112 @@
+//! The kernel tiers through the const-generic layers: every available tier agrees with the
+//! scalar kernel, multi-channel layers equal their channels stepped alone, and sequence mode
+//! equals stepping. (The size sweep against the scalar kernel is in `src/kernel/tests.rs`.)
+
+mod common;
+
+use common::{leak, Rng};
+use tinyrnn::*;
+
+fn lstm<const I: usize, const H: usize>(rng: &mut Rng) -> &'static LstmWeights<I, H> {
+    let mut w = LstmWeights::<I, H>::zeroed(CellKind::Lstm);
+    let s = 1.5 / (H as f32).sqrt();
+    w.set_from_pytorch(&rng.vec(4 * H * I, s), &rng.vec(4 * H * H, s), &rng.vec(4 * H, 0.3), &rng.vec(4 * H, 0.3))
+        .expect("shapes");
+    leak(w)
+}
+
+fn gru<const I: usize, const H: usize>(rng: &mut Rng) -> &'static GruWeights<I, H> {
+    let mut w = GruWeights::<I, H>::zeroed(CellKind::Gru);
+    let s = 1.5 / (H as f32).sqrt();
+    w.set_from_pytorch(&rng.vec(3 * H * I, s), &rng.vec(3 * H * H, s), &rng.vec(3 * H, 0.3), &rng.vec(3 * H, 0.3))
+        .expect("shapes");
+    leak(w)
+}
+
+fn head<const I: usize, const O: usize>(rng: &mut Rng) -> &'static DenseWeights<I, O> {
+    let mut w = DenseWeights::<I, O>::zeroed(DenseActivation::Tanh);
+    w.set_from_pytorch(&rng.vec(O * I, 0.5), &rng.vec(O, 0.5)).expect("shapes");
+    leak(w)
+}
+
+#[test]
+fn set_tier_reaches_every_layer_of_a_chain() {
+    let mut rng = Rng(5);
+    let net =
+        chain!(Lstm::<1, 8>::new(lstm(&mut rng)), Gru::<8, 4>::new(gru(&mut rng)), Dense::<4, 2>::new(head(&mut rng)));
+    assert_eq!(net.first.tier(), Tier::STATIC);
+    let net = net.with_tier(Tier::SCALAR);
+    assert_eq!(net.first.tier(), Tier::SCALAR);
+    assert_eq!(net.second.first.tier(), Tier::SCALAR);
+    assert_eq!(net.second.second.tier(), Tier::SCALAR);
+}
+
+#[test]
+fn every_tier_tracks_scalar_through_a_network() {
+    let mut rng = Rng(17);
+    let (l, g, d) = (lstm::<3, 37>(&mut rng), gru::<37, 20>(&mut rng), head::<20, 1>(&mut rng));
+    let input = rng.vec(3 * 300, 1.0);
+    let run = |tier: Tier| {
+        let mut net = chain!(Lstm::<3, 37>::new(l), Gru::<37, 20>::new(g), Dense::<20, 1>::new(d)).with_tier(tier);
+        let mut out = vec![0.0; 300];
+        net.process_block(&input, &mut out);
+        out
+    };
+    let reference = run(Tier::SCALAR);
+    for tier in Tier::available() {
+        let out = run(tier);
+        let err = out.iter().zip(&reference).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        println!("{tier:?}: max |Δ| over 300 free-running steps {err:e}");
+        assert!(err <= 1e-5, "{tier:?}: {err}");
+    }
+}
+
+#[test]
+fn multichannel_layers_equal_their_channels_alone() {
+    let mut rng = Rng(23);
+    let (l, d) = (lstm::<2, 24>(&mut rng), head::<24, 3>(&mut rng));
+    for tier in Tier::available() {
+        let mut multi = Chain::new(LstmMulti::<2, 24, 4>::new(l), DenseMulti::<24, 3, 4>::new(d)).with_tier(tier);
+        let mut single: Vec<_> =
+            (0..4).map(|_| Chain::new(Lstm::<2, 24>::new(l), Dense::<24, 3>::new(d)).with_tier(tier)).collect();
+        for _ in 0..50 {
+            let x = rng.vec(8, 1.0);
+            let y: [f32; 12] = multi.step_array::<8, 12>(&x.clone().try_into().unwrap());
+            for (c, net) in single.iter_mut().enumerate() {
+                let yc: [f32; 3] = net.step_array(&[x[2 * c], x[2 * c + 1]]);
+                assert_eq!(yc, y[3 * c..3 * c + 3], "{tier:?} channel {c}");
+            }
+        }
+    }
+}
+
+#[test]
+fn sequence_mode_equals_stepping() {
+    let mut rng = Rng(31);
+    let (l, g) = (lstm::<8, 40>(&mut rng), gru::<8, 40>(&mut rng));
+    let xs: Vec<[f32; 8]> = (0..37).map(|_| rng.vec(8, 1.0).try_into().unwrap()).collect();
+    for tier in Tier::available() {
+        let (mut a, mut b) = (Lstm::<8, 40>::new(l).with_tier(tier), Lstm::<8, 40>::new(l).with_tier(tier));
+        let mut hs = vec![[0.0; 40]; xs.len()];
+        a.process_sequence(&xs, &mut hs);
+        for (x, h) in xs.iter().zip(&hs) {
+            assert_eq!(b.step_typed(x), h, "{tier:?}");
+        }
+        assert_eq!(a.snapshot(), b.snapshot());
+        let (mut a, mut b) = (Gru::<8, 40>::new(g).with_tier(tier), Gru::<8, 40>::new(g).with_tier(tier));
+        a.process_sequence(&xs, &mut hs);
+        for (x, h) in xs.iter().zip(&hs) {
+            assert_eq!(b.step_typed(x), h, "{tier:?}");
+        }
+    }
+}
+
+#[test]
+fn forced_tier_is_honoured() {
+    // `.ci/run` runs the suite once per tier with TINYRNN_TIER set; check it took effect.
+    if let Ok(name) = std::env::var("TINYRNN_TIER") {
+        assert_eq!(Tier::detect().isa().name(), name);
+    } else {
+        assert_eq!(Some(Tier::detect()), Tier::available().last());
+    }
+}
