@@ -178,7 +178,9 @@ fn main() {
         for t in &tiers {
             print!(" {} ns |", t.isa().name());
         }
-        println!(" best: fraction of roofline | gate mat-vec only ns (fraction) | target ns | RTNeural ns |");
+        println!(
+            " best: fraction of roofline | Dense(1+H → G·H), same MACs: ns (fraction) | target ns | RTNeural ns |"
+        );
         print!("|---|---|---|---|");
         for _ in &tiers {
             print!("---|");
@@ -265,7 +267,7 @@ macro_rules! multi_mv_row {
         chans!(4);
         chans!(8);
         println!(
-            "| LSTM H={} gate mat-vec only | {:.0} | {:.0} ({:.2}×) | {:.0} ({:.2}×) | {:.0} ({:.2}×) |",
+            "| Dense(1+H → 4·H), H={} (LSTM MACs) | {:.0} | {:.0} ({:.2}×) | {:.0} ({:.2}×) | {:.0} ({:.2}×) |",
             $h,
             per[0],
             per[1] / 2.0,

@@ -27,12 +27,17 @@ pub mod activation;
 pub mod aligned;
 pub mod layout;
 pub mod scalar;
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", target_feature = "neon"),
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
 mod simd;
 mod tier;
 
-#[cfg(target_arch = "aarch64")]
+#[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
 mod aarch64;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm32;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
@@ -108,7 +113,13 @@ pub fn cell_step_on<A: Activation>(
     c: &mut [f32],
     h_out: &mut [f32],
 ) {
-    cell_step_multi::<A>(tier, w, x, h, c, h_out, 1)
+    if tier.isa() == Isa::Scalar
+        || !cfg!(any(target_arch = "x86_64", target_feature = "neon", target_feature = "simd128"))
+    {
+        scalar::cell_step::<A>(w, x, h, c, h_out)
+    } else {
+        cell_step_multi::<A>(tier, w, x, h, c, h_out, 1)
+    }
 }
 
 /// `channels` independent streams through the same cell, one step each, reading each
@@ -195,6 +206,7 @@ pub fn cell_sequence<A: Activation>(
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         Isa::Simd128 => wasm32::simd128::sequence::<A>(w, xs, h, c, hs, steps, scratch),
         _ => {
+            let _ = scratch; // the scalar kernel steps without a projection pass
             let (i, hid) = (w.inputs, w.hidden);
             for t in 0..steps {
                 let (prev, cur) = hs.split_at_mut(t * hid);
@@ -214,7 +226,13 @@ pub fn dense<A: Activation>(w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {
 /// One Dense layer: `y = act(W x + b)`. Panics if a slice is shorter than `w`'s sizes.
 #[inline]
 pub fn dense_on<A: Activation>(tier: Tier, w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {
-    dense_multi::<A>(tier, w, x, y, 1)
+    if tier.isa() == Isa::Scalar
+        || !cfg!(any(target_arch = "x86_64", target_feature = "neon", target_feature = "simd128"))
+    {
+        scalar::dense::<A>(w, x, y)
+    } else {
+        dense_multi::<A>(tier, w, x, y, 1)
+    }
 }
 
 /// `channels` Dense evaluations over the same weights (`x`: `channels·inputs`,
