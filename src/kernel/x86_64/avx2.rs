@@ -1,7 +1,7 @@
 //! AVX2 + FMA: 8 lanes, fused multiply-add (differs from the scalar kernel by FMA rounding).
 
 // Intrinsics are safe to call in `#[target_feature]` contexts on recent compilers and
-// `unsafe` on older ones (MSRV 1.86), or when AVX2 is enabled crate-wide: keep both building.
+// `unsafe` on older ones (before Rust 1.87), or when AVX2 is enabled crate-wide: keep both building.
 #![allow(unused_unsafe)]
 
 use core::arch::x86_64::*;

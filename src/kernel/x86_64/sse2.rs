@@ -1,7 +1,7 @@
 //! SSE2: 4 lanes, separate multiply and add, so cells give the scalar kernel's bits.
 
 // Intrinsics are safe to call in `#[target_feature]` contexts on recent compilers and
-// `unsafe` on older ones (MSRV 1.86): the blocks below keep both building.
+// `unsafe` on older ones (before Rust 1.87): the blocks below keep both building.
 #![allow(unused_unsafe)]
 
 use core::arch::x86_64::*;
