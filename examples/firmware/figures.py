@@ -9,10 +9,13 @@ Figures are deterministic: QEMU runs with -icount shift=0, and the instruction c
 from the insncount TCG plugin (tools/insncount.c) and from SysTick ticks (40 instructions
 each). They are instruction counts, not cycles.
 """
+import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 README = HERE.parent.parent / "README.md"
@@ -33,8 +36,8 @@ MODELS = [
 PARTS = [("Cortex-M7 @ 480 MHz", 480e6), ("Cortex-M4F @ 168 MHz", 168e6)]
 
 
-def run(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=HERE, **kw)
+def run(cmd, cwd=HERE, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=cwd, **kw)
 
 
 def plugin():
@@ -46,9 +49,55 @@ def plugin():
     return so
 
 
-def measure(target, machine, cpu, feature):
-    run(["cargo", "build", "--release", "--quiet", "--target", target, "--no-default-features", "--features", feature])
-    elf = HERE / "target" / target / "release" / "tinyrnn-firmware"
+# Where the images for the figures are built. Code layout depends on the checkout's path
+# (path dependencies' package ids feed the symbol hashes, panic locations embed file names), so
+# the figures are built from a copy of the sources at one fixed place: the same tree gives the
+# same table wherever it is checked out.
+STAGE = pathlib.Path(tempfile.gettempdir()) / "tinyrnn-figures" / "work"
+
+
+def stage():
+    """Mirrors the repository's files (tracked and untracked, not ignored) into STAGE/main;
+    only files whose content differs are written (so cargo rebuilds what changed); ../shared
+    is linked."""
+    root = HERE.parent.parent
+    files = run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=root).stdout.split("\0")
+    files = {f for f in files if f and (root / f).is_file()}
+    dest = STAGE / "main"
+    for old in [p for p in dest.rglob("*") if p.is_file() and "target" not in p.relative_to(dest).parts]:
+        if str(old.relative_to(dest)) not in files:
+            old.unlink()
+    for f in sorted(files):
+        src, dst = root / f, dest / f
+        if not dst.exists() or dst.read_bytes() != src.read_bytes():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+            shutil.copymode(src, dst)
+    shared = STAGE / "shared"
+    if not shared.is_symlink() or shared.resolve() != (root.parent / "shared").resolve():
+        if shared.is_symlink():
+            shared.unlink()
+        shared.symlink_to((root.parent / "shared").resolve())
+    return dest / "examples" / "firmware"
+
+
+def build_env():
+    """Maps the cargo home to a fixed name, so panic locations in dependencies do not depend
+    on where cargo keeps its registry."""
+    cargo_home = os.environ.get("CARGO_HOME") or str(pathlib.Path.home() / ".cargo")
+    env = dict(os.environ)
+    env.pop("RUSTFLAGS", None)
+    env["CARGO_ENCODED_RUSTFLAGS"] = f"--remap-path-prefix={cargo_home}=/cargo"
+    return env
+
+
+def measure(firmware, target, machine, cpu, feature):
+    run(
+        ["cargo", "build", "--release", "--quiet", "--target", target, "--no-default-features", "--features", feature],
+        env=build_env(),
+        cwd=firmware,
+    )
+    elf = firmware / "target" / target / "release" / "tinyrnn-firmware"
     sections = {}
     for line in run(["arm-none-eabi-size", "-A", str(elf)]).stdout.splitlines():
         parts = line.split()
@@ -98,9 +147,10 @@ def table():
     rows.append("| core | model | flash: image (weights) | network RAM | stack per step | instructions / step | in the step loop | per MAC | max abs error |")
     rows.append("|---|---|---|---|---|---|---|---|---|")
     estimates = []
+    firmware = stage()
     for target, core, machine, cpu in TARGETS:
         for feature, desc, macs, weights in MODELS:
-            m = measure(target, machine, cpu, feature)
+            m = measure(firmware, target, machine, cpu, feature)
             rows.append(
                 f"| {core} | {desc} | {m['flash']} B ({weights} B) | {m['state']} B | {m['stack']} B | "
                 f"{m['insns']} | {m['in_loop']:.0f} | {m['insns'] / macs:.2f} | {m['err']:.1e} |"
