@@ -2,7 +2,8 @@
 //!
 //! * `cargo test` (debug): sampled checks (every 9973rd bit pattern) for every tier.
 //! * `cargo test --release -- --ignored`: exhaustive checks over all 2^32 bit patterns for
-//!   the scalar models and every x86_64 tier this machine runs.
+//!   the scalar models and every x86_64 tier this machine runs (`exhaustive_all_tiers` does
+//!   them all in one pass).
 //! * `cargo test --release --target aarch64-unknown-linux-gnu` (QEMU) and
 //!   `cargo test --release --target wasm32-wasip1` (Node): the same checks for NEON /
 //!   simd128, sampled every 97th bit pattern, plus dense monotonicity on [0.25, 4].
@@ -13,9 +14,7 @@ use tiers::*;
 
 #[test]
 fn sampled_all_tiers() {
-    for t in tiers() {
-        run(&t, 9973, threads());
-    }
+    run_all(&tiers(), 9973, threads(), 1);
 }
 
 #[test]
@@ -96,6 +95,18 @@ fn emulated_vector_tier_every_97th_pattern() {
     let t = tiers().pop().expect("vector tier");
     run(&t, 97, threads());
     dense_monotone(&t, 0.25, 4.0);
+}
+
+/// Every tier this machine runs, exhaustively against the f64 reference, in one pass (the
+/// reference is shared): what `.ci/run` runs. Bit-exact agreement of each vector tier with
+/// its scalar model is checked on every 7th input here (the scalar fused model calls a
+/// software `fmaf` and costs more than all the rest); the fused model itself is checked
+/// exhaustively through the AVX2 tier, and alone by `exhaustive_scalar_fused_model`.
+#[test]
+#[ignore = "exhaustive (2^32 inputs): run with cargo test --release -- --ignored"]
+fn exhaustive_all_tiers() {
+    let ts: Vec<Tier> = tiers().into_iter().filter(|t| t.name != SCALAR_FUSED.name).collect();
+    run_all(&ts, 1, threads(), 7);
 }
 
 #[test]

@@ -163,14 +163,26 @@ struct Prev {
 
 const CHUNK: usize = 4096;
 
+/// One worker's result for one tier: stats, and its first/last outputs (for the seams).
+type Part = (Stats, Option<(Prev, Prev)>);
+
+/// Per-tier running state of one worker: stats, and first/last outputs (for the seams).
+#[derive(Default)]
+struct Track {
+    st: Stats,
+    first: Option<Prev>,
+    prev: Option<Prev>,
+}
+
 /// Check the positive bit patterns `lo, lo+step, ...` (all `< hi`, `hi <= 0x8000_0000`)
-/// together with their negations. Returns stats and the first/last outputs (for seams).
-fn check_range(t: &Tier, lo: u32, hi: u32, step: u32) -> (Stats, Option<(Prev, Prev)>) {
-    let mut st = Stats::default();
-    let mut first: Option<Prev> = None;
-    let mut prev: Option<Prev> = None;
+/// together with their negations, for every tier in `ts`. The f64 reference (the expensive
+/// part) is computed once per input and shared by all tiers. Returns, per tier, the stats and
+/// the first/last outputs (for seams).
+fn check_range(ts: &[Tier], lo: u32, hi: u32, step: u32, model_stride: usize) -> Vec<Part> {
+    let mut track: Vec<Track> = ts.iter().map(|_| Track::default()).collect();
     let (mut xp, mut xn) = (Vec::with_capacity(CHUNK), Vec::with_capacity(CHUNK));
-    let (mut tp, mut tn, mut sp, mut sn) = (vec![], vec![], vec![], vec![]);
+    // Per tier: tanh(x), tanh(-x), sigmoid(x), sigmoid(-x).
+    let mut out: Vec<[Vec<f32>; 4]> = ts.iter().map(|_| Default::default()).collect();
     let mut b = lo as u64;
     while b < hi as u64 {
         xp.clear();
@@ -181,96 +193,109 @@ fn check_range(t: &Tier, lo: u32, hi: u32, step: u32) -> (Stats, Option<(Prev, P
             xn.push(-x);
             b += step as u64;
         }
-        tp.clone_from(&xp);
-        tn.clone_from(&xn);
-        sp.clone_from(&xp);
-        sn.clone_from(&xn);
-        (t.tanh)(&mut tp);
-        (t.tanh)(&mut tn);
-        (t.sigmoid)(&mut sp);
-        (t.sigmoid)(&mut sn);
-        for i in 0..xp.len() {
-            let x = xp[i];
-            let (y, ny, s, ns) = (tp[i], tn[i], sp[i], sn[i]);
-            st.count += 2;
-            // Bit-exact agreement with the scalar model of this tier (the scalar tiers are
-            // their own models).
-            if !t.name.starts_with("scalar") {
-                let (my, ms) = ((t.model_tanh)(x), (t.model_sigmoid)(x));
-                let (mny, mns) = ((t.model_tanh)(-x), (t.model_sigmoid)(-x));
-                let same = |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
-                assert!(same(y, my), "{}: tanh({x:e}) = {y:e} but its scalar model gives {my:e}", t.name);
-                assert!(same(ny, mny), "{}: tanh(-{x:e}) differs from its scalar model", t.name);
-                assert!(same(s, ms), "{}: sigmoid({x:e}) differs from its scalar model", t.name);
-                assert!(same(ns, mns), "{}: sigmoid(-{x:e}) differs from its scalar model", t.name);
-            }
-            if x.is_nan() {
-                assert!(y.is_nan() && ny.is_nan() && s.is_nan() && ns.is_nan(), "{}: NaN must map to NaN", t.name);
-                continue;
-            }
-            // Exact oddness.
-            assert_eq!(ny.to_bits(), y.to_bits() ^ 0x8000_0000, "{}: tanh not odd at {x:e}", t.name);
-            // Range.
-            assert!((-1.0..=1.0).contains(&y), "{}: tanh({x:e}) = {y} out of range", t.name);
-            assert!(
-                (0.0..=1.0).contains(&s) && (0.0..=1.0).contains(&ns),
-                "{}: sigmoid out of range at ±{x:e}",
-                t.name
-            );
-            // Accuracy against f64.
+        for (t, [tp, tn, sp, sn]) in ts.iter().zip(out.iter_mut()) {
+            tp.clone_from(&xp);
+            tn.clone_from(&xn);
+            sp.clone_from(&xp);
+            sn.clone_from(&xn);
+            (t.tanh)(tp);
+            (t.tanh)(tn);
+            (t.sigmoid)(sp);
+            (t.sigmoid)(sn);
+        }
+        for (i, &x) in xp.iter().enumerate() {
             let xd = x as f64;
             let r = xd.tanh();
-            let e = (y as f64 - r).abs();
-            assert!(e <= TANH_ABS_BOUND, "{}: |tanh({x:e}) - ref| = {e:e} (got {y:e}, ref {r:e})", t.name);
-            if e > st.tanh_abs {
-                st.tanh_abs = e;
-                st.tanh_abs_at = x;
-            }
-            if x != 0.0 {
-                let rel = e / r.abs();
-                if (1e-20..=0.5).contains(&xd) {
-                    assert!(rel <= TANH_REL_BOUND, "{}: tanh({x:e}) relative error {rel:e}", t.name);
-                    if rel > st.tanh_rel {
-                        st.tanh_rel = rel;
-                        st.tanh_rel_at = x;
-                    }
-                } else if xd < 1e-20 {
-                    assert!(rel <= TANH_REL_BOUND, "{}: tanh({x:e}) (tiny) relative error {rel:e}", t.name);
-                    st.tanh_rel_tiny = st.tanh_rel_tiny.max(rel);
-                }
-            } else {
-                assert_eq!(y.to_bits(), x.to_bits(), "{}: tanh(±0) must be ±0", t.name);
-            }
             let em = (-xd).exp();
             let (rs, rns) = (1.0 / (1.0 + em), em / (1.0 + em));
-            for (sv, rv, xv) in [(s, rs, x), (ns, rns, -x)] {
-                let e = (sv as f64 - rv).abs();
-                assert!(e <= SIGMOID_ABS_BOUND, "{}: |sigmoid({xv:e}) - ref| = {e:e}", t.name);
-                if e > st.sig_abs {
-                    st.sig_abs = e;
-                    st.sig_abs_at = xv;
-                }
+            for ((t, o), tr) in ts.iter().zip(&out).zip(track.iter_mut()) {
+                check_one(t, x, [o[0][i], o[1][i], o[2][i], o[3][i]], (r, rs, rns), i % model_stride == 0, tr);
             }
-            // Monotonicity (bit patterns ascending = |x| ascending, for non-NaN inputs).
-            let cur = Prev { tanh: y, sig_pos: s, sig_neg: ns };
-            if let Some(p) = prev {
-                assert!(p.tanh <= y, "{}: tanh not monotone before {x:e}: {} > {y}", t.name, p.tanh);
-                assert!(p.sig_pos <= s, "{}: sigmoid not monotone before {x:e}", t.name);
-                assert!(p.sig_neg >= ns, "{}: sigmoid not monotone before -{x:e}", t.name);
-            }
-            if first.is_none() {
-                first = Some(cur);
-            }
-            prev = Some(cur);
         }
     }
-    (st, first.zip(prev))
+    track.into_iter().map(|t| (t.st, t.first.zip(t.prev))).collect()
+}
+
+/// Every assertion for one input `x >= 0` (and `-x`) of one tier, given the tier's outputs
+/// `[tanh(x), tanh(-x), sigmoid(x), sigmoid(-x)]` and the f64 references
+/// `(tanh(x), sigmoid(x), sigmoid(-x))`; `model`: also compare with the tier's scalar model.
+fn check_one(t: &Tier, x: f32, [y, ny, s, ns]: [f32; 4], (r, rs, rns): (f64, f64, f64), model: bool, tr: &mut Track) {
+    let st = &mut tr.st;
+    st.count += 2;
+    // Bit-exact agreement with the scalar model of this tier (the scalar tiers are their own
+    // models), where `model` asks for it.
+    if model && !t.name.starts_with("scalar") {
+        let (my, ms) = ((t.model_tanh)(x), (t.model_sigmoid)(x));
+        let (mny, mns) = ((t.model_tanh)(-x), (t.model_sigmoid)(-x));
+        let same = |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+        assert!(same(y, my), "{}: tanh({x:e}) = {y:e} but its scalar model gives {my:e}", t.name);
+        assert!(same(ny, mny), "{}: tanh(-{x:e}) differs from its scalar model", t.name);
+        assert!(same(s, ms), "{}: sigmoid({x:e}) differs from its scalar model", t.name);
+        assert!(same(ns, mns), "{}: sigmoid(-{x:e}) differs from its scalar model", t.name);
+    }
+    if x.is_nan() {
+        assert!(y.is_nan() && ny.is_nan() && s.is_nan() && ns.is_nan(), "{}: NaN must map to NaN", t.name);
+        return;
+    }
+    // Exact oddness.
+    assert_eq!(ny.to_bits(), y.to_bits() ^ 0x8000_0000, "{}: tanh not odd at {x:e}", t.name);
+    // Range.
+    assert!((-1.0..=1.0).contains(&y), "{}: tanh({x:e}) = {y} out of range", t.name);
+    assert!((0.0..=1.0).contains(&s) && (0.0..=1.0).contains(&ns), "{}: sigmoid out of range at ±{x:e}", t.name);
+    // Accuracy against f64.
+    let xd = x as f64;
+    let e = (y as f64 - r).abs();
+    assert!(e <= TANH_ABS_BOUND, "{}: |tanh({x:e}) - ref| = {e:e} (got {y:e}, ref {r:e})", t.name);
+    if e > st.tanh_abs {
+        st.tanh_abs = e;
+        st.tanh_abs_at = x;
+    }
+    if x != 0.0 {
+        let rel = e / r.abs();
+        if (1e-20..=0.5).contains(&xd) {
+            assert!(rel <= TANH_REL_BOUND, "{}: tanh({x:e}) relative error {rel:e}", t.name);
+            if rel > st.tanh_rel {
+                st.tanh_rel = rel;
+                st.tanh_rel_at = x;
+            }
+        } else if xd < 1e-20 {
+            assert!(rel <= TANH_REL_BOUND, "{}: tanh({x:e}) (tiny) relative error {rel:e}", t.name);
+            st.tanh_rel_tiny = st.tanh_rel_tiny.max(rel);
+        }
+    } else {
+        assert_eq!(y.to_bits(), x.to_bits(), "{}: tanh(±0) must be ±0", t.name);
+    }
+    for (sv, rv, xv) in [(s, rs, x), (ns, rns, -x)] {
+        let e = (sv as f64 - rv).abs();
+        assert!(e <= SIGMOID_ABS_BOUND, "{}: |sigmoid({xv:e}) - ref| = {e:e}", t.name);
+        if e > st.sig_abs {
+            st.sig_abs = e;
+            st.sig_abs_at = xv;
+        }
+    }
+    // Monotonicity (bit patterns ascending = |x| ascending, for non-NaN inputs).
+    let cur = Prev { tanh: y, sig_pos: s, sig_neg: ns };
+    if let Some(p) = tr.prev {
+        assert!(p.tanh <= y, "{}: tanh not monotone before {x:e}: {} > {y}", t.name, p.tanh);
+        assert!(p.sig_pos <= s, "{}: sigmoid not monotone before {x:e}", t.name);
+        assert!(p.sig_neg >= ns, "{}: sigmoid not monotone before -{x:e}", t.name);
+    }
+    if tr.first.is_none() {
+        tr.first = Some(cur);
+    }
+    tr.prev = Some(cur);
 }
 
 /// Run every check over positive bit patterns `0, step, 2 step, ...` up to and including
 /// 0x7fff_ffff, plus their negations (so `step = 1` covers all 2^32 patterns).
 /// `threads` workers split the range into contiguous parts; seams are checked too.
 pub fn run(t: &Tier, step: u32, threads: usize) -> Stats {
+    run_all(core::slice::from_ref(t), step, threads, 1)[0]
+}
+
+/// [`run`] for several tiers in one pass over the inputs (one f64 reference per input); the
+/// bit-exact comparison with each tier's scalar model on every `model_stride`-th input.
+pub fn run_all(ts: &[Tier], step: u32, threads: usize, model_stride: usize) -> Vec<Stats> {
     let n = (0x8000_0000u64).div_ceil(step as u64); // number of sampled positive patterns
     let per = n.div_ceil(threads as u64);
     let bounds: Vec<(u32, u32)> = (0..threads as u64)
@@ -281,37 +306,43 @@ pub fn run(t: &Tier, step: u32, threads: usize) -> Stats {
         })
         .filter(|(lo, hi)| lo < hi)
         .collect();
-    let results: Vec<(Stats, Option<(Prev, Prev)>)> = if threads > 1 {
+    // results[worker][tier]
+    let results: Vec<Vec<Part>> = if threads > 1 {
         std::thread::scope(|sc| {
-            let hs: Vec<_> = bounds.iter().map(|&(lo, hi)| sc.spawn(move || check_range(t, lo, hi, step))).collect();
+            let hs: Vec<_> =
+                bounds.iter().map(|&(lo, hi)| sc.spawn(move || check_range(ts, lo, hi, step, model_stride))).collect();
             hs.into_iter().map(|h| h.join().expect("worker panicked")).collect()
         })
     } else {
-        bounds.iter().map(|&(lo, hi)| check_range(t, lo, hi, step)).collect()
+        bounds.iter().map(|&(lo, hi)| check_range(ts, lo, hi, step, model_stride)).collect()
     };
-    // Monotonicity across the seams between workers.
-    for w in results.windows(2) {
-        if let (Some((_, last)), Some((first, _))) = (w[0].1, w[1].1) {
-            assert!(last.tanh <= first.tanh, "{}: tanh not monotone at a worker seam", t.name);
-            assert!(last.sig_pos <= first.sig_pos, "{}: sigmoid not monotone at a seam", t.name);
-            assert!(last.sig_neg >= first.sig_neg, "{}: sigmoid not monotone at a seam", t.name);
+    let mut all = Vec::with_capacity(ts.len());
+    for (k, t) in ts.iter().enumerate() {
+        // Monotonicity across the seams between workers.
+        for w in results.windows(2) {
+            if let (Some((_, last)), Some((first, _))) = (w[0][k].1, w[1][k].1) {
+                assert!(last.tanh <= first.tanh, "{}: tanh not monotone at a worker seam", t.name);
+                assert!(last.sig_pos <= first.sig_pos, "{}: sigmoid not monotone at a seam", t.name);
+                assert!(last.sig_neg >= first.sig_neg, "{}: sigmoid not monotone at a seam", t.name);
+            }
         }
+        let st = results.iter().fold(Stats::default(), |a, r| a.merge(r[k].0));
+        println!(
+            "{:>13} step {step:>5}: {} inputs | tanh max abs {:.3e} at {:e} | max rel (1e-20..0.5) {:.3e} at {:e} \
+             | rel (<1e-20) {:.1e} | sigmoid max abs {:.3e} at {:e}",
+            t.name,
+            st.count,
+            st.tanh_abs,
+            st.tanh_abs_at,
+            st.tanh_rel,
+            st.tanh_rel_at,
+            st.tanh_rel_tiny,
+            st.sig_abs,
+            st.sig_abs_at
+        );
+        all.push(st);
     }
-    let st = results.into_iter().fold(Stats::default(), |a, (s, _)| a.merge(s));
-    println!(
-        "{:>13} step {step:>5}: {} inputs | tanh max abs {:.3e} at {:e} | max rel (1e-20..0.5) {:.3e} at {:e} \
-         | rel (<1e-20) {:.1e} | sigmoid max abs {:.3e} at {:e}",
-        t.name,
-        st.count,
-        st.tanh_abs,
-        st.tanh_abs_at,
-        st.tanh_rel,
-        st.tanh_rel_at,
-        st.tanh_rel_tiny,
-        st.sig_abs,
-        st.sig_abs_at
-    );
-    st
+    all
 }
 
 /// Dense (every consecutive f32) monotonicity check of `|x|` in `[lo, hi]` for a tier.
