@@ -9,6 +9,7 @@ Figures are deterministic: QEMU runs with -icount shift=0, and the instruction c
 from the insncount TCG plugin (tools/insncount.c) and from SysTick ticks (40 instructions
 each). They are instruction counts, not cycles.
 """
+import fcntl
 import os
 import pathlib
 import re
@@ -166,6 +167,10 @@ def table():
 
 def main():
     check = "--check" in sys.argv
+    # One run at a time uses the staging copy (two checkouts on one machine would clobber it).
+    STAGE.mkdir(parents=True, exist_ok=True)
+    lock = open(STAGE.parent / "lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
     new = table()
     readme = README.read_text()
     if START not in readme or END not in readme:
