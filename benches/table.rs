@@ -2,6 +2,8 @@
 //! measured in the same run, plus multi-channel and sequence-mode figures.
 //!
 //! `cargo bench --bench table` prints markdown. Every figure is the median of 31 batches.
+//! Layers run the default (fast, vectorised) activations; one column repeats the best tier
+//! with the exact (libm) ones.
 //! Roofline = min(FMA peak, streaming rate over a buffer of the packed weights' size), both
 //! measured here (a 10-accumulator AVX2 FMA loop; an 8-accumulator aligned-load FMA loop).
 
@@ -99,6 +101,7 @@ struct Row {
     macs: f64,
     bytes: usize,
     ns: Vec<(Tier, f64)>,
+    exact_ns: f64,
     matvec_ns: f64,
     matvec_macs: f64,
     target: Option<f64>,
@@ -121,6 +124,18 @@ macro_rules! step_row {
             let rough = median_ns(100, &mut step);
             ns.push((tier, median_ns(iters_for(rough), &mut step)));
         }
+        // The best tier with the exact (libm) activations, for comparison.
+        let exact_ns = {
+            let mut net = Chain::new($cell::<1, $h, Exact>::new(w), Dense::<$h, 1>::new(d)).with_tier(Tier::detect());
+            let mut n = 0;
+            let mut step = || {
+                n += 1;
+                let y: [f32; 1] = net.step_array(&[black_box(sample(n))]);
+                black_box(y);
+            };
+            let rough = median_ns(100, &mut step);
+            median_ns(iters_for(rough), &mut step)
+        };
         // The gate mat-vec alone (no activations): a Dense layer of the same shape.
         let mv = head::<{ 1 + $h }, { $g * $h }>();
         let mut dense = Dense::<{ 1 + $h }, { $g * $h }>::new(mv).with_tier(Tier::detect());
@@ -136,6 +151,7 @@ macro_rules! step_row {
             macs,
             bytes: 4 * ($g * $h * (1 + $h) + $h),
             ns,
+            exact_ns,
             matvec_ns,
             matvec_macs: ($g * $h * (1 + $h)) as f64,
             target: $target,
@@ -179,13 +195,14 @@ fn main() {
             print!(" {} ns |", t.isa().name());
         }
         println!(
-            " best: fraction of roofline | Dense(1+H → G·H), same MACs: ns (fraction) | target ns | RTNeural ns |"
+            " best: fraction of roofline | {} exact activations ns | Dense(1+H → G·H), same MACs: ns (fraction) | target ns | RTNeural ns |",
+            Tier::detect().isa().name()
         );
         print!("|---|---|---|---|");
         for _ in &tiers {
             print!("---|");
         }
-        println!("---|---|---|---|");
+        println!("---|---|---|---|---|");
         for r in &rows {
             let roofline = peak.min(roof::streaming(r.bytes));
             print!("| {} | {} | {:.1} | {:.1} |", r.model, r.macs, r.bytes as f64 / 1024.0, roofline);
@@ -195,8 +212,9 @@ fn main() {
             let best = r.ns.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
             let mv_frac = r.matvec_macs / r.matvec_ns / roofline;
             println!(
-                " {:.2} | {:.0} ({:.2}) | {} | {} |",
+                " {:.2} | {:.0} | {:.0} ({:.2}) | {} | {} |",
                 r.macs / best / roofline,
+                r.exact_ns,
                 r.matvec_ns,
                 mv_frac,
                 r.target.map_or("—".into(), |t| format!("≤ {t:.0}")),

@@ -24,6 +24,9 @@ pub(crate) trait Simd: Copy {
     const LANES: usize;
     /// The vector type.
     type V: Copy;
+    /// Accumulator vectors a strip may keep live (the rest of the register file holds the
+    /// loaded weight vector and the splatted inputs); larger strips run in two gate passes.
+    const ACC_REGS: usize = 12;
 
     /// All lanes `x`.
     fn splat(self, x: f32) -> Self::V;
@@ -196,17 +199,19 @@ unsafe fn store_n<S: Simd>(s: S, p: *mut f32, n: usize, v: S::V) {
     }
 }
 
-/// `acc[g][q][c] += Σ_k W[g][unit q][k] · v[c·vstride + k]` over the `cols` packed columns of
-/// a strip whose column 0, gate 0 starts at `w[first]`, in column order.
+/// `acc[g][q][c] += Σ_k W[g0 + g][unit q][k] · v[c·vstride + k]` over the `cols` packed
+/// columns of a strip whose column 0, gate 0 starts at `w[first]` (`G` gates per column), in
+/// column order. `acc` holds the gates `g0 .. g0 + acc.len()` (all of them, or one pass).
 ///
 /// # Safety
-/// The strip's runs lie in `w` (`first + (cols·G − 1)·run + (units − 1) < w.len()`) and
-/// `v` holds `(CC − 1)·vstride + cols` floats.
+/// The strip's runs lie in `w` (`first + (cols·G − 1)·run + (units − 1) < w.len()`),
+/// `g0 + acc.len() <= G` and `v` holds `(CC − 1)·vstride + cols` floats.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn accumulate<S: Simd, const G: usize, const NV: usize, const CC: usize, const EXACT: bool>(
     s: S,
-    acc: &mut [[[S::V; CC]; NV]; G],
+    acc: &mut [[[S::V; CC]; NV]],
+    g0: usize,
     w: &[f32],
     first: usize,
     run: usize,
@@ -216,12 +221,12 @@ unsafe fn accumulate<S: Simd, const G: usize, const NV: usize, const CC: usize, 
 ) {
     let vp = v.as_ptr();
     for k in 0..cols {
-        let col = first + k * G * run;
+        let col = first + k * G * run + g0 * run;
         // SAFETY: `c·vstride + k < v.len()` by the caller's guarantee.
         let xs: [S::V; CC] = core::array::from_fn(|c| s.splat(unsafe { *vp.add(c * vstride + k) }));
         for (g, acc_g) in acc.iter_mut().enumerate() {
             for (q, acc_q) in acc_g.iter_mut().enumerate() {
-                // SAFETY: the vector starts inside gate `g`'s run of column `k` (in `w`).
+                // SAFETY: the vector starts inside gate `g0 + g`'s run of column `k` (in `w`).
                 let wv = unsafe { load_w::<S, EXACT>(s, w, col + g * run + q * S::LANES) };
                 for (a, &xc) in acc_q.iter_mut().zip(&xs) {
                     *a = s.madd(*a, wv, xc);
@@ -272,15 +277,51 @@ unsafe fn strip<
         }
     }
     let off = j0 - blk;
-    if a.xpart {
-        // SAFETY: the block's packed input columns lie in `wx`; `x` holds CC·inputs floats
-        // from channel `ch` on.
+    let xfirst = blk * a.inputs * G + off;
+    let hfirst = blk * hid * G + off;
+    // Too many accumulators for the register file: two passes over disjoint halves of the
+    // gates (never GRU, whose n gate is reset between its two parts; at most 12 of them).
+    let split = K != kind::GRU && G * NV * CC > S::ACC_REGS;
+    if split {
+        // A gate's run of one column is one packed 16-float line, so every line is still
+        // read once, and each gate's sum keeps its column order (the same bits).
+        // Straight-line passes (a loop over the halves would keep `acc` in memory).
+        let (lo, hi) = acc.split_at_mut(G / 2);
+        if a.xpart {
+            let x = &a.x[ch * a.inputs..];
+            // SAFETY: the block's packed input columns lie in `wx`; `x` holds CC·inputs
+            // floats from channel `ch` on; `lo`, `hi` hold gates `0..G/2`, `G/2..G`.
+            unsafe {
+                accumulate::<S, G, NV, CC, EXACT>(s, lo, 0, a.wx, xfirst, width, a.inputs, x, a.inputs);
+            }
+        }
+        if K != kind::PROJ {
+            let h = &a.h[ch * hid..];
+            // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden
+            // floats from channel `ch` on.
+            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, lo, 0, a.wh, hfirst, width, hid, h, hid) };
+        }
+        if a.xpart {
+            let x = &a.x[ch * a.inputs..];
+            // SAFETY: as for the first half.
+            unsafe {
+                accumulate::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wx, xfirst, width, a.inputs, x, a.inputs);
+            }
+        }
+        if K != kind::PROJ {
+            let h = &a.h[ch * hid..];
+            // SAFETY: as for the first half.
+            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wh, hfirst, width, hid, h, hid) };
+        }
+    } else if a.xpart {
+        // SAFETY: as in the first pass above, for all gates.
         unsafe {
             accumulate::<S, G, NV, CC, EXACT>(
                 s,
                 &mut acc,
+                0,
                 a.wx,
-                blk * a.inputs * G + off,
+                xfirst,
                 width,
                 a.inputs,
                 &a.x[ch * a.inputs..],
@@ -311,11 +352,11 @@ unsafe fn strip<
             }
         }
     }
-    // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden floats
-    // from channel `ch` on.
-    unsafe {
-        accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, a.wh, blk * hid * G + off, width, hid, &a.h[ch * hid..], hid)
-    };
+    if !split {
+        // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden
+        // floats from channel `ch` on.
+        unsafe { accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, hfirst, width, hid, &a.h[ch * hid..], hid) };
+    }
 
     let one = s.splat(1.0);
     for q in 0..NV {

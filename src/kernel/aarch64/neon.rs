@@ -16,6 +16,8 @@ pub(crate) struct Neon(());
 impl Simd for Neon {
     const LANES: usize = 4;
     type V = float32x4_t;
+    // 32 vector registers.
+    const ACC_REGS: usize = 24;
 
     // SAFETY (every block in this impl): this module is compiled only with
     // `target_feature = "neon"`; pointer arguments are valid per the trait's contract.

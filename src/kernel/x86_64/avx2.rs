@@ -84,7 +84,7 @@ pub(crate) fn cell<A: Activation>(
     if channels == 1 {
         simd::cell::<Avx2, A, 2, 1>(s, w, x, h, c, h_out, 1)
     } else {
-        simd::cell::<Avx2, A, 1, 2>(s, w, x, h, c, h_out, channels)
+        simd::cell::<Avx2, A, 2, 2>(s, w, x, h, c, h_out, channels)
     }
 }
 
