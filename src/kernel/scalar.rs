@@ -62,35 +62,108 @@ fn preactivations<const G: usize, const U: usize>(
 }
 
 /// Calls `unit(j, xs, hs)` for every hidden unit in order, with its gates' pre-activations
-/// after the input part (`xs`) and in full (`hs`). Units go four at a time within a block
-/// (registers for 4·G accumulators on a Cortex-M4F), one at a time at a block's end; the
-/// arithmetic per unit is the same either way.
+/// after the input part (`xs`) and in full (`hs`). A block's pre-activations are computed
+/// first ([`block_preactivations`]), then `unit` runs for each of its units: one call site,
+/// so the cell's per-unit code is inlined into one loop.
 #[inline(always)]
-fn for_each_unit<const G: usize>(
+fn for_each_unit<const G: usize, const PORTABLE: bool>(
     w: &CellView<'_>,
     x: &[f32],
     h: &[f32],
     split_last: bool,
     mut unit: impl FnMut(usize, [f32; G], [f32; G]),
 ) {
-    const U: usize = 4;
     let mut start = 0;
     while start < w.hidden {
         let end = (start + BLOCK).min(w.hidden);
-        let mut j0 = start;
-        while j0 + U <= end {
-            let (xs, hs) = preactivations::<G, U>(w, j0, x, h, split_last);
-            for u in 0..U {
-                unit(j0 + u, xs.map(|r| r[u]), hs.map(|r| r[u]));
-            }
-            j0 += U;
-        }
-        while j0 < end {
-            let (xs, hs) = preactivations::<G, 1>(w, j0, x, h, split_last);
-            unit(j0, xs.map(|r| r[0]), hs.map(|r| r[0]));
-            j0 += 1;
+        // `xs` (the sums after the input part) is only read by GRU; elsewhere it is dead.
+        let mut xs = [[0.0f32; BLOCK]; G];
+        let mut hs = [[0.0f32; BLOCK]; G];
+        block_preactivations::<G, PORTABLE>(w, start, end, x, h, split_last, &mut xs, &mut hs);
+        for u in 0..end - start {
+            unit(start + u, core::array::from_fn(|g| xs[g][u]), core::array::from_fn(|g| hs[g][u]));
         }
         start = end;
+    }
+}
+
+/// Pre-activations of units `start .. end` (one packed block) into `xs[g][j − start]` (after
+/// the input part) and `hs[g][j − start]` (in full). Units go four at a time (registers for
+/// 4·G accumulators on a Cortex-M4F), one at a time at the block's end; the arithmetic per
+/// unit is the same either way. On 32-bit Arm with an FPU (unless `PORTABLE`) blocks of 16
+/// or 8 units go through [`block_lanes`] instead: the same sums in the same order, with the
+/// VFP inner loop.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn block_preactivations<const G: usize, const PORTABLE: bool>(
+    w: &CellView<'_>,
+    start: usize,
+    end: usize,
+    x: &[f32],
+    h: &[f32],
+    split_last: bool,
+    xs: &mut [[f32; BLOCK]; G],
+    hs: &mut [[f32; BLOCK]; G],
+) {
+    const U: usize = 4;
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    if !PORTABLE {
+        match end - start {
+            16 => return block_lanes::<G, 16>(w, start, x, h, split_last, xs, hs),
+            8 => return block_lanes::<G, 8>(w, start, x, h, split_last, xs, hs),
+            _ => {}
+        }
+    }
+    let mut j0 = start;
+    while j0 + U <= end {
+        let (gx, gh) = preactivations::<G, U>(w, j0, x, h, split_last);
+        for g in 0..G {
+            xs[g][j0 - start..][..U].copy_from_slice(&gx[g]);
+            hs[g][j0 - start..][..U].copy_from_slice(&gh[g]);
+        }
+        j0 += U;
+    }
+    while j0 < end {
+        let (gx, gh) = preactivations::<G, 1>(w, j0, x, h, split_last);
+        for g in 0..G {
+            xs[g][j0 - start] = gx[g][0];
+            hs[g][j0 - start] = gh[g][0];
+        }
+        j0 += 1;
+    }
+}
+
+/// The pre-activations of a whole block of `W` units (8 or 16, the block's width), one gate
+/// at a time with `W` accumulators ([`super::arm::lanes_sum`]). Each accumulator sees bias,
+/// input columns, recurrent columns in order, as in [`preactivations`]: the same bits.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[inline(always)]
+fn block_lanes<const G: usize, const W: usize>(
+    w: &CellView<'_>,
+    start: usize,
+    x: &[f32],
+    h: &[f32],
+    split_last: bool,
+    xs: &mut [[f32; BLOCK]; G],
+    hs: &mut [[f32; BLOCK]; G],
+) {
+    use super::arm::lanes_sum;
+    let hid = w.hidden;
+    let bx = &w.wx[start * x.len() * G..];
+    let bh = &w.wh[start * h.len() * G..];
+    for (g, (xg, hg)) in xs.iter_mut().zip(hs.iter_mut()).enumerate() {
+        let (Some(xg), Some(acc)) = (xg.first_chunk_mut::<W>(), hg.first_chunk_mut::<W>()) else {
+            return; // W ≤ BLOCK: never taken
+        };
+        acc.copy_from_slice(&w.b[g * hid + start..][..W]);
+        lanes_sum(acc, bx.get(g * W..).unwrap_or_default(), G * W, x);
+        if split_last {
+            *xg = *acc;
+            if g == G - 1 {
+                acc.copy_from_slice(&w.b[G * hid + start..][..W]);
+            }
+        }
+        lanes_sum(acc, bh.get(g * W..).unwrap_or_default(), G * W, h);
     }
 }
 
@@ -133,24 +206,18 @@ pub fn cell_step_traced<A: Activation, S: GateSink + ?Sized>(
     h_out: &mut [f32],
     sink: &mut S,
 ) {
-    debug_assert_eq!(x.len(), w.inputs);
-    debug_assert_eq!(h.len(), w.hidden);
-    debug_assert_eq!(h_out.len(), w.hidden);
-    match w.kind {
-        CellKind::Lstm => lstm_traced::<A, S>(w, x, h, c, h_out, sink),
-        CellKind::Gru => gru_traced::<A, S>(w, x, h, h_out, sink),
-        CellKind::Cifg => cifg_traced::<A, S>(w, x, h, c, h_out, sink),
-        CellKind::Rnn(nl) => rnn::<A>(w, nl, x, h, h_out),
-    }
+    step_impl::<A, S, false>(w, x, h, c, h_out, sink)
 }
 
-/// LSTM: gates i, f, g, o; `c' = f·c + i·g`, `h' = o·tanh(c')`.
-pub fn lstm<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32]) {
-    lstm_traced::<A, ()>(w, x, h, c, h_out, &mut ())
+/// [`cell_step`] through the portable loops only, never an ISA-specific inner loop (the Arm
+/// VFP loop): the reference those loops are tested against. The same bits as `cell_step`.
+#[doc(hidden)]
+pub fn cell_step_portable<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32]) {
+    step_impl::<A, (), true>(w, x, h, c, h_out, &mut ())
 }
 
 #[inline(always)]
-fn lstm_traced<A: Activation, S: GateSink + ?Sized>(
+fn step_impl<A: Activation, S: GateSink + ?Sized, const PORTABLE: bool>(
     w: &CellView<'_>,
     x: &[f32],
     h: &[f32],
@@ -158,7 +225,33 @@ fn lstm_traced<A: Activation, S: GateSink + ?Sized>(
     h_out: &mut [f32],
     sink: &mut S,
 ) {
-    for_each_unit::<4>(w, x, h, false, |j, _, a| {
+    debug_assert_eq!(x.len(), w.inputs);
+    debug_assert_eq!(h.len(), w.hidden);
+    debug_assert_eq!(h_out.len(), w.hidden);
+    match w.kind {
+        CellKind::Lstm => lstm_traced::<A, S, PORTABLE>(w, x, h, c, h_out, sink),
+        CellKind::Gru => gru_traced::<A, S, PORTABLE>(w, x, h, h_out, sink),
+        CellKind::Cifg => cifg_traced::<A, S, PORTABLE>(w, x, h, c, h_out, sink),
+        CellKind::Rnn(nl) => rnn_impl::<A, PORTABLE>(w, nl, x, h, h_out),
+    }
+}
+
+/// LSTM: gates i, f, g, o; `c' = f·c + i·g`, `h' = o·tanh(c')`.
+pub fn lstm<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32]) {
+    lstm_traced::<A, (), false>(w, x, h, c, h_out, &mut ())
+}
+
+#[inline(always)]
+fn lstm_traced<A: Activation, S: GateSink + ?Sized, const PORTABLE: bool>(
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    h_out: &mut [f32],
+    sink: &mut S,
+) {
+    let (c, h_out) = (&mut c[..w.hidden], &mut h_out[..w.hidden]);
+    for_each_unit::<4, PORTABLE>(w, x, h, false, |j, _, a| {
         let i = A::sigmoid(a[0]);
         let f = A::sigmoid(a[1]);
         let g = A::tanh(a[2]);
@@ -172,11 +265,11 @@ fn lstm_traced<A: Activation, S: GateSink + ?Sized>(
 
 /// Coupled-gate LSTM: gates i, g, o; `c' = g·i + c·(1 − i)`, `h' = o·tanh(c')`.
 pub fn cifg<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32]) {
-    cifg_traced::<A, ()>(w, x, h, c, h_out, &mut ())
+    cifg_traced::<A, (), false>(w, x, h, c, h_out, &mut ())
 }
 
 #[inline(always)]
-fn cifg_traced<A: Activation, S: GateSink + ?Sized>(
+fn cifg_traced<A: Activation, S: GateSink + ?Sized, const PORTABLE: bool>(
     w: &CellView<'_>,
     x: &[f32],
     h: &[f32],
@@ -184,7 +277,7 @@ fn cifg_traced<A: Activation, S: GateSink + ?Sized>(
     h_out: &mut [f32],
     sink: &mut S,
 ) {
-    for_each_unit::<3>(w, x, h, false, |j, _, a| {
+    for_each_unit::<3, PORTABLE>(w, x, h, false, |j, _, a| {
         let i = A::sigmoid(a[0]);
         let g = A::tanh(a[1]);
         let o = A::sigmoid(a[2]);
@@ -197,18 +290,18 @@ fn cifg_traced<A: Activation, S: GateSink + ?Sized>(
 
 /// GRU (reset-after): `n = tanh(W_in x + b_in + r·(W_hn h + b_hn))`, `h' = (1 − z)·n + z·h`.
 pub fn gru<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], h_out: &mut [f32]) {
-    gru_traced::<A, ()>(w, x, h, h_out, &mut ())
+    gru_traced::<A, (), false>(w, x, h, h_out, &mut ())
 }
 
 #[inline(always)]
-fn gru_traced<A: Activation, S: GateSink + ?Sized>(
+fn gru_traced<A: Activation, S: GateSink + ?Sized, const PORTABLE: bool>(
     w: &CellView<'_>,
     x: &[f32],
     h: &[f32],
     h_out: &mut [f32],
     sink: &mut S,
 ) {
-    for_each_unit::<3>(w, x, h, true, |j, xs, hs| {
+    for_each_unit::<3, PORTABLE>(w, x, h, true, |j, xs, hs| {
         let r = A::sigmoid(hs[0]);
         let z = A::sigmoid(hs[1]);
         let (nx, nh) = (xs[2], hs[2]);
@@ -220,7 +313,18 @@ fn gru_traced<A: Activation, S: GateSink + ?Sized>(
 
 /// Vanilla RNN: `h' = act(W_ih x + b_ih + W_hh h + b_hh)`.
 pub fn rnn<A: Activation>(w: &CellView<'_>, nl: RnnNonlinearity, x: &[f32], h: &[f32], h_out: &mut [f32]) {
-    for_each_unit::<1>(w, x, h, false, |j, _, a| {
+    rnn_impl::<A, false>(w, nl, x, h, h_out)
+}
+
+#[inline(always)]
+fn rnn_impl<A: Activation, const PORTABLE: bool>(
+    w: &CellView<'_>,
+    nl: RnnNonlinearity,
+    x: &[f32],
+    h: &[f32],
+    h_out: &mut [f32],
+) {
+    for_each_unit::<1, PORTABLE>(w, x, h, false, |j, _, a| {
         h_out[j] = match nl {
             RnnNonlinearity::Tanh => A::tanh(a[0]),
             RnnNonlinearity::Relu => relu(a[0]),
