@@ -73,14 +73,18 @@ fn for_each_unit<const G: usize, const PORTABLE: bool>(
     split_last: bool,
     mut unit: impl FnMut(usize, [f32; G], [f32; G]),
 ) {
+    // `xs` (the sums after the input part) is only read by GRU; elsewhere it is dead. Both
+    // are zeroed once per step; each block overwrites the entries it uses.
+    let mut xs = [[0.0f32; BLOCK]; G];
+    let mut hs = [[0.0f32; BLOCK]; G];
     let mut start = 0;
     while start < w.hidden {
-        let end = (start + BLOCK).min(w.hidden);
-        // `xs` (the sums after the input part) is only read by GRU; elsewhere it is dead.
-        let mut xs = [[0.0f32; BLOCK]; G];
-        let mut hs = [[0.0f32; BLOCK]; G];
+        // `width ≤ BLOCK` and `start + width ≤ hidden` as the compiler sees them: no bounds
+        // checks on `xs`, `hs` (and the cells' per-unit state) in the loop below.
+        let width = (w.hidden - start).min(BLOCK);
+        let end = start + width;
         block_preactivations::<G, PORTABLE>(w, start, end, x, h, split_last, &mut xs, &mut hs);
-        for u in 0..end - start {
+        for u in 0..width {
             unit(start + u, core::array::from_fn(|g| xs[g][u]), core::array::from_fn(|g| hs[g][u]));
         }
         start = end;
@@ -156,14 +160,16 @@ fn block_lanes<const G: usize, const W: usize>(
             return; // W ≤ BLOCK: never taken
         };
         acc.copy_from_slice(&w.b[g * hid + start..][..W]);
-        lanes_sum(acc, bx.get(g * W..).unwrap_or_default(), G * W, x);
-        if split_last {
+        let (wx, wh) = (bx.get(g * W..).unwrap_or_default(), bh.get(g * W..).unwrap_or_default());
+        if split_last && g == G - 1 {
+            // GRU's n gate: the input sum on its own, the recurrent sum from `b_hn`.
+            lanes_sum(acc, [(wx, x), (&[], &[])], G * W);
             *xg = *acc;
-            if g == G - 1 {
-                acc.copy_from_slice(&w.b[G * hid + start..][..W]);
-            }
+            acc.copy_from_slice(&w.b[G * hid + start..][..W]);
+            lanes_sum(acc, [(wh, h), (&[], &[])], G * W);
+        } else {
+            lanes_sum(acc, [(wx, x), (wh, h)], G * W);
         }
-        lanes_sum(acc, bh.get(g * W..).unwrap_or_default(), G * W, h);
     }
 }
 
