@@ -10,6 +10,8 @@
 //! Cortex-M4F's FP registers); grouping changes no accumulator's order, so the results are
 //! those of the unit-by-unit definition.
 
+use core::mem::MaybeUninit;
+
 use super::layout::BLOCK;
 use super::{CellView, DenseView};
 use crate::activation::{elu, relu, Activation};
@@ -73,10 +75,10 @@ fn for_each_unit<const G: usize, const PORTABLE: bool>(
     split_last: bool,
     mut unit: impl FnMut(usize, [f32; G], [f32; G]),
 ) {
-    // `xs` (the sums after the input part) is only read by GRU; elsewhere it is dead. Both
-    // are zeroed once per step; each block overwrites the entries it uses.
+    // `xs` (the sums after the input part) is only read by GRU; elsewhere it is dead. `hs`
+    // is not zeroed: each block writes the entries it then reads.
     let mut xs = [[0.0f32; BLOCK]; G];
-    let mut hs = [[0.0f32; BLOCK]; G];
+    let mut hs = [[MaybeUninit::<f32>::uninit(); BLOCK]; G];
     let mut start = 0;
     while start < w.hidden {
         // `width ≤ BLOCK` and `start + width ≤ hidden` as the compiler sees them: no bounds
@@ -85,18 +87,22 @@ fn for_each_unit<const G: usize, const PORTABLE: bool>(
         let end = start + width;
         block_preactivations::<G, PORTABLE>(w, start, end, x, h, split_last, &mut xs, &mut hs);
         for u in 0..width {
-            unit(start + u, core::array::from_fn(|g| xs[g][u]), core::array::from_fn(|g| hs[g][u]));
+            // SAFETY: `block_preactivations` wrote `hs[g][u]` for every gate `g` and every
+            // `u < width` (= end − start) just above.
+            let a = core::array::from_fn(|g| unsafe { hs[g][u].assume_init() });
+            unit(start + u, core::array::from_fn(|g| xs[g][u]), a);
         }
         start = end;
     }
 }
 
 /// Pre-activations of units `start .. end` (one packed block) into `xs[g][j − start]` (after
-/// the input part) and `hs[g][j − start]` (in full). Units go four at a time (registers for
-/// 4·G accumulators on a Cortex-M4F), one at a time at the block's end; the arithmetic per
-/// unit is the same either way. On 32-bit Arm with an FPU (unless `PORTABLE`) blocks of 16
-/// or 8 units go through [`block_lanes`] instead: the same sums in the same order, with the
-/// VFP inner loop.
+/// the input part; GRU's last gate only reads it) and `hs[g][j − start]` (in full), for every
+/// gate and every `j` of the block. Units go four at a time (registers for 4·G accumulators
+/// on a Cortex-M4F), one at a time at the block's end; the arithmetic per unit is the same
+/// either way. On 32-bit Arm with an FPU (unless `PORTABLE`) blocks of 16 or 8 units go
+/// through the VFP inner loop instead ([`super::arm::gate_sums_into`]): the same sums in the
+/// same order, stored straight into `hs`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn block_preactivations<const G: usize, const PORTABLE: bool>(
@@ -107,14 +113,14 @@ fn block_preactivations<const G: usize, const PORTABLE: bool>(
     h: &[f32],
     split_last: bool,
     xs: &mut [[f32; BLOCK]; G],
-    hs: &mut [[f32; BLOCK]; G],
+    hs: &mut [[MaybeUninit<f32>; BLOCK]; G],
 ) {
     const U: usize = 4;
     #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
     if !PORTABLE {
         match end - start {
-            16 => return block_lanes::<G, 16>(w, start, x, h, split_last, xs, hs),
-            8 => return block_lanes::<G, 8>(w, start, x, h, split_last, xs, hs),
+            16 => return arm_block::<G, 16>(w, start, x, h, split_last, xs, hs),
+            8 => return arm_block::<G, 8>(w, start, x, h, split_last, xs, hs),
             _ => {}
         }
     }
@@ -123,7 +129,9 @@ fn block_preactivations<const G: usize, const PORTABLE: bool>(
         let (gx, gh) = preactivations::<G, U>(w, j0, x, h, split_last);
         for g in 0..G {
             xs[g][j0 - start..][..U].copy_from_slice(&gx[g]);
-            hs[g][j0 - start..][..U].copy_from_slice(&gh[g]);
+            for (d, &v) in hs[g][j0 - start..][..U].iter_mut().zip(&gh[g]) {
+                d.write(v);
+            }
         }
         j0 += U;
     }
@@ -131,45 +139,57 @@ fn block_preactivations<const G: usize, const PORTABLE: bool>(
         let (gx, gh) = preactivations::<G, 1>(w, j0, x, h, split_last);
         for g in 0..G {
             xs[g][j0 - start] = gx[g][0];
-            hs[g][j0 - start] = gh[g][0];
+            hs[g][j0 - start].write(gh[g][0]);
         }
         j0 += 1;
     }
 }
 
-/// The pre-activations of a whole block of `W` units (8 or 16, the block's width), one gate
-/// at a time with `W` accumulators ([`super::arm::lanes_sum`]). Each accumulator sees bias,
+/// [`block_preactivations`] for a whole block of `W` units (8 or 16, the block's width) with
+/// the VFP inner loop, one gate at a time with `W` accumulators. Each accumulator sees bias,
 /// input columns, recurrent columns in order, as in [`preactivations`]: the same bits.
+/// GRU's `n` gate (`split_last`) keeps its input sum apart and starts its recurrent sum from
+/// `b_hn`.
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 #[inline(always)]
-fn block_lanes<const G: usize, const W: usize>(
+fn arm_block<const G: usize, const W: usize>(
     w: &CellView<'_>,
     start: usize,
     x: &[f32],
     h: &[f32],
     split_last: bool,
     xs: &mut [[f32; BLOCK]; G],
-    hs: &mut [[f32; BLOCK]; G],
+    hs: &mut [[MaybeUninit<f32>; BLOCK]; G],
 ) {
-    use super::arm::lanes_sum;
+    use super::arm::gate_sums_into;
     let hid = w.hidden;
+    // The block's first gate run in its first column; gate `g`'s run is `g·W` further
+    // (with no inputs, `bx` is empty and never read).
     let bx = &w.wx[start * x.len() * G..];
     let bh = &w.wh[start * h.len() * G..];
-    for (g, (xg, hg)) in xs.iter_mut().zip(hs.iter_mut()).enumerate() {
-        let (Some(xg), Some(acc)) = (xg.first_chunk_mut::<W>(), hg.first_chunk_mut::<W>()) else {
-            return; // W ≤ BLOCK: never taken
-        };
-        acc.copy_from_slice(&w.b[g * hid + start..][..W]);
-        let (wx, wh) = (bx.get(g * W..).unwrap_or_default(), bh.get(g * W..).unwrap_or_default());
-        if split_last && g == G - 1 {
-            // GRU's n gate: the input sum on its own, the recurrent sum from `b_hn`.
-            lanes_sum(acc, [(wx, x), (&[], &[])], G * W);
-            *xg = *acc;
-            acc.copy_from_slice(&w.b[G * hid + start..][..W]);
-            lanes_sum(acc, [(wh, h), (&[], &[])], G * W);
-        } else {
-            lanes_sum(acc, [(wx, x), (wh, h)], G * W);
+    let b = &w.b[start..];
+    if split_last {
+        let (gates, n) = hs.split_at_mut(G - 1);
+        gate_sums_into::<G, W, BLOCK>(gates, b, hid, [(bx, x), (bh, h)]);
+        gate_sums_into::<G, W, BLOCK>(
+            n,
+            &b[G * hid..],
+            hid,
+            [(bh.get((G - 1) * W..).unwrap_or_default(), h), (&[], &[])],
+        );
+        let mut nx = [[MaybeUninit::<f32>::uninit(); BLOCK]; 1];
+        gate_sums_into::<G, W, BLOCK>(
+            &mut nx,
+            &b[(G - 1) * hid..],
+            hid,
+            [(bx.get((G - 1) * W..).unwrap_or_default(), x), (&[], &[])],
+        );
+        for (d, s) in xs[G - 1].iter_mut().zip(&nx[0][..W]) {
+            // SAFETY: `gate_sums_into` wrote the first `W` floats of `nx[0]`.
+            *d = unsafe { s.assume_init() };
         }
+    } else {
+        gate_sums_into::<G, W, BLOCK>(hs, b, hid, [(bx, x), (bh, h)]);
     }
 }
 
@@ -343,6 +363,13 @@ pub fn dense<A: Activation>(w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {
     debug_assert_eq!(x.len(), w.inputs);
     debug_assert_eq!(y.len(), w.outputs);
     for (o, yo) in y.iter_mut().enumerate() {
+        // A block of one output (the last of `outputs ≡ 1 mod BLOCK`) stores its weights
+        // contiguously: on 32-bit Arm with an FPU, the VFP dot product (same order, same bits).
+        #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+        if w.outputs - o == 1 && o % BLOCK == 0 {
+            super::arm::dot_into(yo, &w.b[o], &w.w[o * x.len()..], x);
+            continue;
+        }
         *yo = dense_sum(w.b[o], w.w, w.outputs, o, x);
     }
     apply_dense_activation::<A>(w.activation, y);
