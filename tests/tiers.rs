@@ -101,6 +101,41 @@ fn sequence_mode_equals_stepping() {
     }
 }
 
+/// A recurrent layer double-buffers `h`: stepping an odd number of times, then a sequence,
+/// a snapshot, a restore and more steps must agree with plain stepping.
+#[test]
+fn double_buffered_h_survives_mixed_use() {
+    let mut rng = Rng(47);
+    let l = lstm::<8, 40>(&mut rng);
+    let xs: Vec<[f32; 8]> = (0..23).map(|_| rng.vec(8, 1.0).try_into().unwrap()).collect();
+    for tier in Tier::available() {
+        let (mut a, mut b) = (Lstm::<8, 40>::new(l).with_tier(tier), Lstm::<8, 40>::new(l).with_tier(tier));
+        let mut reference = Vec::new();
+        for x in &xs {
+            reference.push(*b.step_typed(x));
+        }
+        for (x, r) in xs[..3].iter().zip(&reference) {
+            assert_eq!(a.step_typed(x), r, "{tier:?}");
+            assert_eq!(a.hidden(), r, "{tier:?}");
+        }
+        let mut hs = vec![[0.0; 40]; 8];
+        a.process_sequence(&xs[3..11], &mut hs);
+        assert_eq!(hs[..], reference[3..11], "{tier:?}");
+        assert_eq!(a.hidden(), &reference[10], "{tier:?}");
+        a.step_typed(&xs[11]);
+        let snap = a.snapshot();
+        assert_eq!(snap[0], reference[11], "{tier:?}");
+        for x in &xs[12..17] {
+            a.step_typed(x);
+        }
+        a.restore(&snap);
+        for (x, r) in xs[12..].iter().zip(&reference[12..]) {
+            assert_eq!(a.step_typed(x), r, "{tier:?}");
+        }
+        assert_eq!(a.snapshot(), b.snapshot(), "{tier:?}");
+    }
+}
+
 #[test]
 fn forced_tier_is_honoured() {
     // `.ci/run` runs the suite once per tier with TINYRNN_TIER set; check it took effect.

@@ -6,8 +6,10 @@ footprint / instruction-count table into the README between the firmware-figures
     python3 figures.py --check   # fail if the README's table is not what the build gives
 
 Figures are deterministic: QEMU runs with -icount shift=0, and the instruction counts come
-from the insncount TCG plugin (tools/insncount.c) and from SysTick ticks (40 instructions
-each). They are instruction counts, not cycles.
+from SysTick ticks over the timed loop (40 instructions each, divided by the steps) and from
+the insncount TCG plugin (tools/insncount.c), which counts every instruction from the entry
+of the out-of-line step function `step_<model>` to its return, callees included, per call.
+They are instruction counts, not cycles.
 """
 import fcntl
 import os
@@ -106,23 +108,28 @@ def measure(firmware, target, machine, cpu, feature):
             sections[parts[0]] = int(parts[1])
     flash = sum(sections.get(s, 0) for s in (".vector_table", ".text", ".rodata", ".data"))
     static_ram = sum(sections.get(s, 0) for s in (".data", ".bss", ".uninit"))
-    # The timed loop's address range, for the plugin (Thumb symbols have bit 0 set), and the
-    # embedded reference data (test harness, not model: left out of the flash figure).
-    lo = size = None
+    # The step wrapper's entry and the return address after its call in the timed loop, for
+    # the plugin (Thumb symbols have bit 0 set), and the embedded reference data (test
+    # harness, not model: left out of the flash figure).
+    on = off = None
     reference = 0
     for line in run(["arm-none-eabi-nm", "-S", "--demangle", str(elf)]).stdout.splitlines():
         parts = line.split()
-        if len(parts) == 4 and parts[3] == f"bench_{feature}":
-            lo, size = int(parts[0], 16) & ~1, int(parts[1], 16)
+        if len(parts) == 4 and parts[3] == f"step_{feature}":
+            on = int(parts[0], 16) & ~1
         if len(parts) == 4 and re.search(r"_ref::(INPUT|EXPECTED)$", parts[3]):
             reference += int(parts[1], 16)
+    bench = run(["arm-none-eabi-objdump", "-d", f"--disassemble=bench_{feature}", str(elf)]).stdout.splitlines()
+    for i, line in enumerate(bench):
+        if re.search(rf"\bbl\s+[0-9a-f]+ <step_{feature}>", line):
+            off = int(bench[i + 1].split(":")[0], 16)
     flash -= reference
-    if lo is None:
-        sys.exit(f"bench_{feature} not found in {elf}")
+    if on is None or off is None:
+        sys.exit(f"step_{feature} or its call in bench_{feature} not found in {elf}")
     qemu = [
         "timeout", "300", "qemu-system-arm", "-cpu", cpu, "-machine", machine, "-nographic",
         "-semihosting-config", "enable=on,target=native", "-icount", "shift=0",
-        "-plugin", f"{plugin()},lo={lo:#x},hi={lo + size:#x}", "-d", "plugin", "-kernel", str(elf),
+        "-plugin", f"{plugin()},on={on:#x},off={off:#x}", "-d", "plugin", "-kernel", str(elf),
     ]
     out = subprocess.run(qemu, capture_output=True, text=True, cwd=HERE)
     text = out.stdout + out.stderr
@@ -130,22 +137,21 @@ def measure(firmware, target, machine, cpu, feature):
         sys.exit(f"{feature} on {target} failed:\n{text}")
     line = re.search(rf"model={feature} (.*)", text).group(1)
     fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
-    in_range = int(re.search(r"insns_in_range\[[^\]]*\): (\d+)", text).group(1))
-    steps_timed = min(int(fields["steps"]), 1000)
+    per_call = float(re.search(r"insns_per_call: ([0-9.]+)", text).group(1))
     return {
         "flash": flash,
         "static_ram": static_ram,
         "state": int(fields["ram_state_bytes"]),
         "stack": int(fields["stack_bytes"]),
         "insns": int(fields["insns_per_step"]),
-        "in_loop": in_range / steps_timed,
+        "per_call": per_call,
         "err": float(fields["max_abs_err"]),
     }
 
 
 def table():
     rows = []
-    rows.append("| core | model | flash: image (weights) | network RAM | stack per step | instructions / step | in the step loop | per MAC | max abs error |")
+    rows.append("| core | model | flash: image (weights) | network RAM | stack per step | instructions / step (SysTick) | per step call (plugin) | per MAC | max abs error |")
     rows.append("|---|---|---|---|---|---|---|---|---|")
     estimates = []
     firmware = stage()
@@ -154,7 +160,7 @@ def table():
             m = measure(firmware, target, machine, cpu, feature)
             rows.append(
                 f"| {core} | {desc} | {m['flash']} B ({weights} B) | {m['state']} B | {m['stack']} B | "
-                f"{m['insns']} | {m['in_loop']:.0f} | {m['insns'] / macs:.2f} | {m['err']:.1e} |"
+                f"{m['insns']} | {m['per_call']:.0f} | {m['insns'] / macs:.2f} | {m['err']:.1e} |"
             )
             if target.startswith("thumbv7em"):
                 for part, hz in PARTS:

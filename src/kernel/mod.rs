@@ -14,6 +14,10 @@
 //! | [`Isa::Neon`] | AArch64 | 4 | FMA rounding |
 //! | [`Isa::Simd128`] | wasm32 `+simd128` | 4 | cells bit-exact; single-output Dense reassociated |
 //!
+//! On 32-bit Arm hard-float targets (Cortex-M4F/M7/M33; `target_abi = "eabihf"`) the scalar
+//! tier's multiply-accumulate loop over a full packed block is VFP assembly (`kernel/arm/`),
+//! bit-identical to the portable loop; everything else is the scalar kernel.
+//!
 //! Every tier is the same fused kernel (`kernel/simd.rs`) over one ISA's vectors (one file
 //! per ISA under `kernel/{x86_64,aarch64,wasm32}/`). A [`Tier`] value is proof that the CPU
 //! runs its ISA: [`Tier::STATIC`] is the best tier enabled at compile time
@@ -37,6 +41,8 @@ mod tier;
 
 #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
 mod aarch64;
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+mod arm;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm32;
 #[cfg(target_arch = "x86_64")]

@@ -10,6 +10,8 @@
 //! Cortex-M4F's FP registers); grouping changes no accumulator's order, so the results are
 //! those of the unit-by-unit definition.
 
+use core::mem::MaybeUninit;
+
 use super::layout::BLOCK;
 use super::{CellView, DenseView};
 use crate::activation::{elu, relu, Activation};
@@ -62,35 +64,132 @@ fn preactivations<const G: usize, const U: usize>(
 }
 
 /// Calls `unit(j, xs, hs)` for every hidden unit in order, with its gates' pre-activations
-/// after the input part (`xs`) and in full (`hs`). Units go four at a time within a block
-/// (registers for 4·G accumulators on a Cortex-M4F), one at a time at a block's end; the
-/// arithmetic per unit is the same either way.
+/// after the input part (`xs`) and in full (`hs`). A block's pre-activations are computed
+/// first ([`block_preactivations`]), then `unit` runs for each of its units: one call site,
+/// so the cell's per-unit code is inlined into one loop.
 #[inline(always)]
-fn for_each_unit<const G: usize>(
+fn for_each_unit<const G: usize, const PORTABLE: bool>(
     w: &CellView<'_>,
     x: &[f32],
     h: &[f32],
     split_last: bool,
     mut unit: impl FnMut(usize, [f32; G], [f32; G]),
 ) {
-    const U: usize = 4;
+    // `xs` (the sums after the input part) is only read by GRU; elsewhere it is dead. `hs`
+    // is not zeroed: each block writes the entries it then reads.
+    let mut xs = [[0.0f32; BLOCK]; G];
+    let mut hs = [[MaybeUninit::<f32>::uninit(); BLOCK]; G];
     let mut start = 0;
     while start < w.hidden {
-        let end = (start + BLOCK).min(w.hidden);
-        let mut j0 = start;
-        while j0 + U <= end {
-            let (xs, hs) = preactivations::<G, U>(w, j0, x, h, split_last);
-            for u in 0..U {
-                unit(j0 + u, xs.map(|r| r[u]), hs.map(|r| r[u]));
-            }
-            j0 += U;
-        }
-        while j0 < end {
-            let (xs, hs) = preactivations::<G, 1>(w, j0, x, h, split_last);
-            unit(j0, xs.map(|r| r[0]), hs.map(|r| r[0]));
-            j0 += 1;
+        // `width ≤ BLOCK` and `start + width ≤ hidden` as the compiler sees them: no bounds
+        // checks on `xs`, `hs` (and the cells' per-unit state) in the loop below.
+        let width = (w.hidden - start).min(BLOCK);
+        let end = start + width;
+        block_preactivations::<G, PORTABLE>(w, start, end, x, h, split_last, &mut xs, &mut hs);
+        for u in 0..width {
+            // SAFETY: `block_preactivations` wrote `hs[g][u]` for every gate `g` and every
+            // `u < width` (= end − start) just above.
+            let a = core::array::from_fn(|g| unsafe { hs[g][u].assume_init() });
+            unit(start + u, core::array::from_fn(|g| xs[g][u]), a);
         }
         start = end;
+    }
+}
+
+/// Pre-activations of units `start .. end` (one packed block) into `xs[g][j − start]` (after
+/// the input part; GRU's last gate only reads it) and `hs[g][j − start]` (in full), for every
+/// gate and every `j` of the block. Units go four at a time (registers for 4·G accumulators
+/// on a Cortex-M4F), one at a time at the block's end; the arithmetic per unit is the same
+/// either way. On 32-bit Arm with an FPU (unless `PORTABLE`) blocks of 16 or 8 units go
+/// through the VFP inner loop instead ([`super::arm::gate_sums_into`]): the same sums in the
+/// same order, stored straight into `hs`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn block_preactivations<const G: usize, const PORTABLE: bool>(
+    w: &CellView<'_>,
+    start: usize,
+    end: usize,
+    x: &[f32],
+    h: &[f32],
+    split_last: bool,
+    xs: &mut [[f32; BLOCK]; G],
+    hs: &mut [[MaybeUninit<f32>; BLOCK]; G],
+) {
+    const U: usize = 4;
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    if !PORTABLE {
+        match end - start {
+            16 => return arm_block::<G, 16>(w, start, x, h, split_last, xs, hs),
+            8 => return arm_block::<G, 8>(w, start, x, h, split_last, xs, hs),
+            _ => {}
+        }
+    }
+    let mut j0 = start;
+    while j0 + U <= end {
+        let (gx, gh) = preactivations::<G, U>(w, j0, x, h, split_last);
+        for g in 0..G {
+            xs[g][j0 - start..][..U].copy_from_slice(&gx[g]);
+            for (d, &v) in hs[g][j0 - start..][..U].iter_mut().zip(&gh[g]) {
+                d.write(v);
+            }
+        }
+        j0 += U;
+    }
+    while j0 < end {
+        let (gx, gh) = preactivations::<G, 1>(w, j0, x, h, split_last);
+        for g in 0..G {
+            xs[g][j0 - start] = gx[g][0];
+            hs[g][j0 - start].write(gh[g][0]);
+        }
+        j0 += 1;
+    }
+}
+
+/// [`block_preactivations`] for a whole block of `W` units (8 or 16, the block's width) with
+/// the VFP inner loop, one gate at a time with `W` accumulators. Each accumulator sees bias,
+/// input columns, recurrent columns in order, as in [`preactivations`]: the same bits.
+/// GRU's `n` gate (`split_last`) keeps its input sum apart and starts its recurrent sum from
+/// `b_hn`.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[inline(always)]
+fn arm_block<const G: usize, const W: usize>(
+    w: &CellView<'_>,
+    start: usize,
+    x: &[f32],
+    h: &[f32],
+    split_last: bool,
+    xs: &mut [[f32; BLOCK]; G],
+    hs: &mut [[MaybeUninit<f32>; BLOCK]; G],
+) {
+    use super::arm::gate_sums_into;
+    let hid = w.hidden;
+    // The block's first gate run in its first column; gate `g`'s run is `g·W` further
+    // (with no inputs, `bx` is empty and never read).
+    let bx = &w.wx[start * x.len() * G..];
+    let bh = &w.wh[start * h.len() * G..];
+    let b = &w.b[start..];
+    if split_last {
+        let (gates, n) = hs.split_at_mut(G - 1);
+        gate_sums_into::<G, W, BLOCK>(gates, b, hid, [(bx, x), (bh, h)]);
+        gate_sums_into::<G, W, BLOCK>(
+            n,
+            &b[G * hid..],
+            hid,
+            [(bh.get((G - 1) * W..).unwrap_or_default(), h), (&[], &[])],
+        );
+        let mut nx = [[MaybeUninit::<f32>::uninit(); BLOCK]; 1];
+        gate_sums_into::<G, W, BLOCK>(
+            &mut nx,
+            &b[(G - 1) * hid..],
+            hid,
+            [(bx.get((G - 1) * W..).unwrap_or_default(), x), (&[], &[])],
+        );
+        for (d, s) in xs[G - 1].iter_mut().zip(&nx[0][..W]) {
+            // SAFETY: `gate_sums_into` wrote the first `W` floats of `nx[0]`.
+            *d = unsafe { s.assume_init() };
+        }
+    } else {
+        gate_sums_into::<G, W, BLOCK>(hs, b, hid, [(bx, x), (bh, h)]);
     }
 }
 
@@ -133,24 +232,18 @@ pub fn cell_step_traced<A: Activation, S: GateSink + ?Sized>(
     h_out: &mut [f32],
     sink: &mut S,
 ) {
-    debug_assert_eq!(x.len(), w.inputs);
-    debug_assert_eq!(h.len(), w.hidden);
-    debug_assert_eq!(h_out.len(), w.hidden);
-    match w.kind {
-        CellKind::Lstm => lstm_traced::<A, S>(w, x, h, c, h_out, sink),
-        CellKind::Gru => gru_traced::<A, S>(w, x, h, h_out, sink),
-        CellKind::Cifg => cifg_traced::<A, S>(w, x, h, c, h_out, sink),
-        CellKind::Rnn(nl) => rnn::<A>(w, nl, x, h, h_out),
-    }
+    step_impl::<A, S, false>(w, x, h, c, h_out, sink)
 }
 
-/// LSTM: gates i, f, g, o; `c' = f·c + i·g`, `h' = o·tanh(c')`.
-pub fn lstm<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32]) {
-    lstm_traced::<A, ()>(w, x, h, c, h_out, &mut ())
+/// [`cell_step`] through the portable loops only, never an ISA-specific inner loop (the Arm
+/// VFP loop): the reference those loops are tested against. The same bits as `cell_step`.
+#[doc(hidden)]
+pub fn cell_step_portable<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32]) {
+    step_impl::<A, (), true>(w, x, h, c, h_out, &mut ())
 }
 
 #[inline(always)]
-fn lstm_traced<A: Activation, S: GateSink + ?Sized>(
+fn step_impl<A: Activation, S: GateSink + ?Sized, const PORTABLE: bool>(
     w: &CellView<'_>,
     x: &[f32],
     h: &[f32],
@@ -158,7 +251,33 @@ fn lstm_traced<A: Activation, S: GateSink + ?Sized>(
     h_out: &mut [f32],
     sink: &mut S,
 ) {
-    for_each_unit::<4>(w, x, h, false, |j, _, a| {
+    debug_assert_eq!(x.len(), w.inputs);
+    debug_assert_eq!(h.len(), w.hidden);
+    debug_assert_eq!(h_out.len(), w.hidden);
+    match w.kind {
+        CellKind::Lstm => lstm_traced::<A, S, PORTABLE>(w, x, h, c, h_out, sink),
+        CellKind::Gru => gru_traced::<A, S, PORTABLE>(w, x, h, h_out, sink),
+        CellKind::Cifg => cifg_traced::<A, S, PORTABLE>(w, x, h, c, h_out, sink),
+        CellKind::Rnn(nl) => rnn_impl::<A, PORTABLE>(w, nl, x, h, h_out),
+    }
+}
+
+/// LSTM: gates i, f, g, o; `c' = f·c + i·g`, `h' = o·tanh(c')`.
+pub fn lstm<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32]) {
+    lstm_traced::<A, (), false>(w, x, h, c, h_out, &mut ())
+}
+
+#[inline(always)]
+fn lstm_traced<A: Activation, S: GateSink + ?Sized, const PORTABLE: bool>(
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    h_out: &mut [f32],
+    sink: &mut S,
+) {
+    let (c, h_out) = (&mut c[..w.hidden], &mut h_out[..w.hidden]);
+    for_each_unit::<4, PORTABLE>(w, x, h, false, |j, _, a| {
         let i = A::sigmoid(a[0]);
         let f = A::sigmoid(a[1]);
         let g = A::tanh(a[2]);
@@ -172,11 +291,11 @@ fn lstm_traced<A: Activation, S: GateSink + ?Sized>(
 
 /// Coupled-gate LSTM: gates i, g, o; `c' = g·i + c·(1 − i)`, `h' = o·tanh(c')`.
 pub fn cifg<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32]) {
-    cifg_traced::<A, ()>(w, x, h, c, h_out, &mut ())
+    cifg_traced::<A, (), false>(w, x, h, c, h_out, &mut ())
 }
 
 #[inline(always)]
-fn cifg_traced<A: Activation, S: GateSink + ?Sized>(
+fn cifg_traced<A: Activation, S: GateSink + ?Sized, const PORTABLE: bool>(
     w: &CellView<'_>,
     x: &[f32],
     h: &[f32],
@@ -184,7 +303,7 @@ fn cifg_traced<A: Activation, S: GateSink + ?Sized>(
     h_out: &mut [f32],
     sink: &mut S,
 ) {
-    for_each_unit::<3>(w, x, h, false, |j, _, a| {
+    for_each_unit::<3, PORTABLE>(w, x, h, false, |j, _, a| {
         let i = A::sigmoid(a[0]);
         let g = A::tanh(a[1]);
         let o = A::sigmoid(a[2]);
@@ -197,18 +316,18 @@ fn cifg_traced<A: Activation, S: GateSink + ?Sized>(
 
 /// GRU (reset-after): `n = tanh(W_in x + b_in + r·(W_hn h + b_hn))`, `h' = (1 − z)·n + z·h`.
 pub fn gru<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], h_out: &mut [f32]) {
-    gru_traced::<A, ()>(w, x, h, h_out, &mut ())
+    gru_traced::<A, (), false>(w, x, h, h_out, &mut ())
 }
 
 #[inline(always)]
-fn gru_traced<A: Activation, S: GateSink + ?Sized>(
+fn gru_traced<A: Activation, S: GateSink + ?Sized, const PORTABLE: bool>(
     w: &CellView<'_>,
     x: &[f32],
     h: &[f32],
     h_out: &mut [f32],
     sink: &mut S,
 ) {
-    for_each_unit::<3>(w, x, h, true, |j, xs, hs| {
+    for_each_unit::<3, PORTABLE>(w, x, h, true, |j, xs, hs| {
         let r = A::sigmoid(hs[0]);
         let z = A::sigmoid(hs[1]);
         let (nx, nh) = (xs[2], hs[2]);
@@ -220,7 +339,18 @@ fn gru_traced<A: Activation, S: GateSink + ?Sized>(
 
 /// Vanilla RNN: `h' = act(W_ih x + b_ih + W_hh h + b_hh)`.
 pub fn rnn<A: Activation>(w: &CellView<'_>, nl: RnnNonlinearity, x: &[f32], h: &[f32], h_out: &mut [f32]) {
-    for_each_unit::<1>(w, x, h, false, |j, _, a| {
+    rnn_impl::<A, false>(w, nl, x, h, h_out)
+}
+
+#[inline(always)]
+fn rnn_impl<A: Activation, const PORTABLE: bool>(
+    w: &CellView<'_>,
+    nl: RnnNonlinearity,
+    x: &[f32],
+    h: &[f32],
+    h_out: &mut [f32],
+) {
+    for_each_unit::<1, PORTABLE>(w, x, h, false, |j, _, a| {
         h_out[j] = match nl {
             RnnNonlinearity::Tanh => A::tanh(a[0]),
             RnnNonlinearity::Relu => relu(a[0]),
@@ -233,6 +363,13 @@ pub fn dense<A: Activation>(w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {
     debug_assert_eq!(x.len(), w.inputs);
     debug_assert_eq!(y.len(), w.outputs);
     for (o, yo) in y.iter_mut().enumerate() {
+        // A block of one output (the last of `outputs ≡ 1 mod BLOCK`) stores its weights
+        // contiguously: on 32-bit Arm with an FPU, the VFP dot product (same order, same bits).
+        #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+        if w.outputs - o == 1 && o % BLOCK == 0 {
+            super::arm::dot_into(yo, &w.b[o], &w.w[o * x.len()..], x);
+            continue;
+        }
         *yo = dense_sum(w.b[o], w.w, w.outputs, o, x);
     }
     apply_dense_activation::<A>(w.activation, y);

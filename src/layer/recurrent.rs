@@ -67,8 +67,17 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize> CellWeights
     /// The kernels' view of these weights.
     #[inline]
     pub fn view(&self) -> CellView<'_> {
+        // `G` and `B` identify every kind but the RNN's nonlinearity (`zeroed` and the
+        // `from_pytorch`s keep `kind` consistent with them): a constant the compiler sees, so
+        // a layer's step carries only its own cell's code.
+        let kind = match (G, B) {
+            (4, 4) => CellKind::Lstm,
+            (3, 4) => CellKind::Gru,
+            (3, 3) => CellKind::Cifg,
+            _ => self.kind,
+        };
         CellView {
-            kind: self.kind,
+            kind,
             inputs: I,
             hidden: H,
             wx: self.wx.0.as_flattened().as_flattened(),
@@ -161,8 +170,12 @@ pub struct Recurrent<
     A = DefaultActivation,
 > {
     weights: &'static CellWeights<I, H, G, B>,
+    /// `h` (row 0; while `flipped`, a stale copy) and `c` (row 1, LSTM and CIFG).
     state: [[f32; H]; S],
-    h_new: [f32; H],
+    /// The other half of `h`'s double buffer: the current `h` while `flipped`. A step writes
+    /// the new `h` into the half that does not hold the old one and flips, so no copy.
+    h_alt: [f32; H],
+    flipped: bool,
     tier: Tier,
     _activation: PhantomData<A>,
 }
@@ -187,7 +200,14 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
     /// ([`Tier::STATIC`]; see [`Layer::set_tier`] for run-time detection).
     pub const fn new(weights: &'static CellWeights<I, H, G, B>) -> Self {
         assert!(S == if weights.kind.has_cell_state() { 2 } else { 1 }, "state count does not match the cell");
-        Self { weights, state: [[0.0; H]; S], h_new: [0.0; H], tier: Tier::STATIC, _activation: PhantomData }
+        Self {
+            weights,
+            state: [[0.0; H]; S],
+            h_alt: [0.0; H],
+            flipped: false,
+            tier: Tier::STATIC,
+            _activation: PhantomData,
+        }
     }
 
     /// The kernel tier this layer runs on.
@@ -202,16 +222,30 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
 
     /// The current hidden state `h`.
     pub fn hidden(&self) -> &[f32; H] {
-        &self.state[0]
+        if self.flipped {
+            &self.h_alt
+        } else {
+            &self.state[0]
+        }
+    }
+
+    /// Moves `h` back into `state[0]` (clears `flipped`).
+    fn settle(&mut self) {
+        if self.flipped {
+            self.state[0] = self.h_alt;
+            self.flipped = false;
+        }
     }
 
     /// Steps with a typed input and returns the new `h`.
     #[inline]
     pub fn step_typed(&mut self, input: &[f32; I]) -> &[f32; H] {
         let (h, c) = self.state.split_at_mut(1);
-        kernel::cell_step_on::<A>(self.tier, &self.weights.view(), input, &h[0], c.as_flattened_mut(), &mut self.h_new);
-        h[0] = self.h_new;
-        &self.state[0]
+        let (row, alt) = (&mut h[0], &mut self.h_alt);
+        let (h_old, h_new) = if self.flipped { (&*alt, row) } else { (&*row, alt) };
+        kernel::cell_step_on::<A>(self.tier, &self.weights.view(), input, h_old, c.as_flattened_mut(), h_new);
+        self.flipped = !self.flipped;
+        self.hidden()
     }
 
     /// Sequence mode: steps through every input of `xs`, writing each new `h` to `hs`
@@ -223,6 +257,7 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
     /// Panics if `hs.len() != xs.len()`.
     pub fn process_sequence(&mut self, xs: &[[f32; I]], hs: &mut [[f32; H]]) {
         assert_eq!(xs.len(), hs.len(), "process_sequence: one output frame per input frame");
+        self.settle();
         let mut scratch = [[[0.0f32; H]; G]; SEQUENCE_CHUNK];
         let w = self.weights.view();
         for (x, y) in xs.chunks(SEQUENCE_CHUNK).zip(hs.chunks_mut(SEQUENCE_CHUNK)) {
@@ -259,14 +294,18 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
 
     fn reset(&mut self) {
         self.state = [[0.0; H]; S];
+        self.flipped = false;
     }
 
     fn snapshot(&self) -> Self::State {
-        self.state
+        let mut state = self.state;
+        state[0] = *self.hidden();
+        state
     }
 
     fn restore(&mut self, state: &Self::State) {
         self.state = *state;
+        self.flipped = false;
     }
 
     fn set_tier(&mut self, tier: Tier) {
