@@ -145,3 +145,60 @@ fn forced_tier_is_honoured() {
         assert_eq!(Some(Tier::detect()), Tier::available().last());
     }
 }
+
+/// Const-generic layers run the kernels instantiated for their sizes; the runtime-sized entry
+/// points (`kernel::cell_step_multi`, `kernel::dense_on`, used by the host model) must give
+/// the same bits on every tier, for every cell kind, sizes with partial strips and several
+/// blocks, and several channels.
+#[test]
+fn compile_time_sizes_give_the_runtime_sized_kernels_bits() {
+    fn cells<const I: usize, const H: usize, const G: usize, const B: usize, const S: usize, const C: usize>(
+        kind: CellKind,
+        rng: &mut Rng,
+    ) {
+        let mut w = CellWeights::<I, H, G, B>::zeroed(kind);
+        let s = 1.5 / (H as f32).sqrt();
+        w.set_from_pytorch(&rng.vec(G * H * I, s), &rng.vec(G * H * H, s), &rng.vec(G * H, 0.3), &rng.vec(G * H, 0.3))
+            .expect("shapes");
+        let w = leak(w);
+        for tier in Tier::available() {
+            let mut layer = RecurrentMulti::<I, H, G, B, S, C>::new(w).with_tier(tier);
+            let mut single = Recurrent::<I, H, G, B, S>::new(w).with_tier(tier);
+            let cs = if S == 2 { H * C } else { 0 };
+            let (mut h, mut c, mut h_new) = (vec![0.0; H * C], vec![0.0; cs], vec![0.0; H * C]);
+            for t in 0..12 {
+                let x = rng.vec(I * C, 2.0);
+                kernel::cell_step_multi::<Fast>(tier, &w.view(), &x, &h, &mut c, &mut h_new, C);
+                h.copy_from_slice(&h_new);
+                let y = layer.forward(&x);
+                assert_eq!(y, &h[..], "{kind:?} I={I} H={H} C={C} {tier:?} step {t}");
+                let y1 = single.forward(&x[..I]);
+                assert_eq!(y1, &h[..H], "{kind:?} I={I} H={H} single {tier:?} step {t}");
+            }
+        }
+    }
+    let mut rng = Rng(41);
+    cells::<3, 37, 4, 4, 2, 3>(CellKind::Lstm, &mut rng);
+    cells::<1, 8, 4, 4, 2, 2>(CellKind::Lstm, &mut rng);
+    cells::<5, 20, 3, 4, 1, 3>(CellKind::Gru, &mut rng);
+    cells::<2, 9, 3, 3, 2, 2>(CellKind::Cifg, &mut rng);
+    cells::<4, 17, 1, 1, 1, 3>(CellKind::Rnn(RnnNonlinearity::Tanh), &mut rng);
+    cells::<2, 33, 1, 1, 1, 2>(CellKind::Rnn(RnnNonlinearity::Relu), &mut rng);
+
+    for tier in Tier::available() {
+        for act in [DenseActivation::Identity, DenseActivation::Tanh] {
+            let mut w = DenseWeights::<37, 5>::zeroed(act);
+            w.set_from_pytorch(&rng.vec(5 * 37, 0.5), &rng.vec(5, 0.5)).expect("shapes");
+            let w = leak(w);
+            let mut layer = Dense::<37, 5>::new(w).with_tier(tier);
+            let mut multi = DenseMulti::<37, 5, 3>::new(w).with_tier(tier);
+            let x = rng.vec(37 * 3, 1.0);
+            let mut y = vec![0.0; 5];
+            for ch in 0..3 {
+                kernel::dense_on::<Fast>(tier, &w.view(), &x[37 * ch..][..37], &mut y);
+                assert_eq!(layer.forward(&x[37 * ch..][..37]), &y[..], "{act:?} {tier:?}");
+                assert_eq!(&multi.forward(&x)[5 * ch..][..5], &y[..], "{act:?} {tier:?} channel {ch}");
+            }
+        }
+    }
+}

@@ -53,7 +53,7 @@ mod tests;
 
 pub use tier::{Isa, Tier, TIER_ENV};
 
-use crate::activation::Activation;
+use crate::activation::{Activation, ActivationKind};
 use crate::cell::{CellKind, DenseActivation};
 
 /// Rows of the packed bias of a cell: one per gate, plus GRU's separate `b_hn`.
@@ -65,6 +65,19 @@ pub const fn bias_rows(kind: CellKind) -> usize {
     match kind {
         CellKind::Gru => 4,
         k => k.gates(),
+    }
+}
+
+/// The cell kind of packed weights with `g` gates and `b` bias rows: `(4, 4)` LSTM, `(3, 4)`
+/// GRU, `(3, 3)` CIFG; otherwise (an RNN, whose nonlinearity the shape does not tell) `kind`.
+/// Const-generic layers call it with constants, so their step carries only their cell's code.
+#[inline(always)]
+pub(crate) const fn fixed_kind(g: usize, b: usize, kind: CellKind) -> CellKind {
+    match (g, b) {
+        (4, 4) => CellKind::Lstm,
+        (3, 4) => CellKind::Gru,
+        (3, 3) => CellKind::Cifg,
+        _ => kind,
     }
 }
 
@@ -140,30 +153,59 @@ pub fn cell_step_multi<A: Activation>(
     h_out: &mut [f32],
     channels: usize,
 ) {
+    let done = match A::KIND {
+        ActivationKind::Fast => dynamic::cell_fast(tier, w, x, h, c, h_out, channels),
+        ActivationKind::Exact => dynamic::cell_exact(tier, w, x, h, c, h_out, channels),
+    };
+    if done {
+        return;
+    }
+    let (i, hid) = (w.inputs, w.hidden);
+    let cs = if w.kind.has_cell_state() { hid } else { 0 };
+    for ch in 0..channels {
+        scalar::cell_step::<A>(
+            w,
+            &x[ch * i..][..i],
+            &h[ch * hid..][..hid],
+            &mut c[ch * cs..][..cs],
+            &mut h_out[ch * hid..][..hid],
+        );
+    }
+}
+
+/// [`cell_step_multi`] for the const-generic layers: `I` inputs, `H` hidden units, `G` gates,
+/// `B` bias rows and `C` channels are compile-time constants. The same kernels, instantiated
+/// for these sizes, so the cell kind, the strip shapes and every loop bound fold into the code
+/// (at small `H` that removes most of a step's instructions). The scalar tier is
+/// [`scalar::cell_step`] per channel, as in [`cell_step_on`].
+#[inline]
+pub(crate) fn cell_step_fixed<
+    A: Activation,
+    const I: usize,
+    const H: usize,
+    const G: usize,
+    const B: usize,
+    const C: usize,
+>(
+    tier: Tier,
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    h_out: &mut [f32],
+) {
     match tier.isa() {
         #[cfg(all(target_arch = "x86_64", any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))))]
-        // SAFETY: a `Tier` of `Isa::Avx2` exists only if the CPU has AVX2 and FMA
-        // (`Tier::new` detects them, or they are enabled at compile time).
-        Isa::Avx2 => unsafe { x86_64::avx2::cell::<A>(w, x, h, c, h_out, channels) },
+        // SAFETY: as in `cell_step_multi`.
+        Isa::Avx2 => unsafe { x86_64::avx2::cell_fixed::<A, I, H, G, B, C>(w, x, h, c, h_out) },
         #[cfg(target_arch = "x86_64")]
-        Isa::Sse2 => x86_64::sse2::cell::<A>(w, x, h, c, h_out, channels),
+        Isa::Sse2 => x86_64::sse2::cell_fixed::<A, I, H, G, B, C>(w, x, h, c, h_out),
         #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
-        Isa::Neon => aarch64::neon::cell::<A>(w, x, h, c, h_out, channels),
+        Isa::Neon => aarch64::neon::cell_fixed::<A, I, H, G, B, C>(w, x, h, c, h_out),
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        Isa::Simd128 => wasm32::simd128::cell::<A>(w, x, h, c, h_out, channels),
-        _ => {
-            let (i, hid) = (w.inputs, w.hidden);
-            let cs = if w.kind.has_cell_state() { hid } else { 0 };
-            for ch in 0..channels {
-                scalar::cell_step::<A>(
-                    w,
-                    &x[ch * i..][..i],
-                    &h[ch * hid..][..hid],
-                    &mut c[ch * cs..][..cs],
-                    &mut h_out[ch * hid..][..hid],
-                );
-            }
-        }
+        Isa::Simd128 => wasm32::simd128::cell_fixed::<A, I, H, G, B, C>(w, x, h, c, h_out),
+        _ if C == 1 => scalar::cell_step::<A>(w, x, h, c, h_out),
+        _ => cell_step_multi::<A>(Tier::SCALAR, w, x, h, c, h_out, C),
     }
 }
 
@@ -201,25 +243,19 @@ pub fn cell_sequence<A: Activation>(
     steps: usize,
     scratch: &mut [f32],
 ) {
-    match tier.isa() {
-        #[cfg(all(target_arch = "x86_64", any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))))]
-        // SAFETY: as in `cell_step_multi`.
-        Isa::Avx2 => unsafe { x86_64::avx2::sequence::<A>(w, xs, h, c, hs, steps, scratch) },
-        #[cfg(target_arch = "x86_64")]
-        Isa::Sse2 => x86_64::sse2::sequence::<A>(w, xs, h, c, hs, steps, scratch),
-        #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
-        Isa::Neon => aarch64::neon::sequence::<A>(w, xs, h, c, hs, steps, scratch),
-        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        Isa::Simd128 => wasm32::simd128::sequence::<A>(w, xs, h, c, hs, steps, scratch),
-        _ => {
-            let _ = scratch; // the scalar kernel steps without a projection pass
-            let (i, hid) = (w.inputs, w.hidden);
-            for t in 0..steps {
-                let (prev, cur) = hs.split_at_mut(t * hid);
-                let hp = if t == 0 { &h[..hid] } else { &prev[(t - 1) * hid..] };
-                scalar::cell_step::<A>(w, &xs[t * i..][..i], hp, c, &mut cur[..hid]);
-            }
-        }
+    let done = match A::KIND {
+        ActivationKind::Fast => dynamic::sequence_fast(tier, w, xs, h, c, hs, steps, scratch),
+        ActivationKind::Exact => dynamic::sequence_exact(tier, w, xs, h, c, hs, steps, scratch),
+    };
+    if done {
+        return;
+    }
+    let _ = scratch; // the scalar kernel steps without a projection pass
+    let (i, hid) = (w.inputs, w.hidden);
+    for t in 0..steps {
+        let (prev, cur) = hs.split_at_mut(t * hid);
+        let hp = if t == 0 { &h[..hid] } else { &prev[(t - 1) * hid..] };
+        scalar::cell_step::<A>(w, &xs[t * i..][..i], hp, c, &mut cur[..hid]);
     }
 }
 
@@ -241,44 +277,214 @@ pub fn dense_on<A: Activation>(tier: Tier, w: &DenseView<'_>, x: &[f32], y: &mut
     }
 }
 
-/// `channels` Dense evaluations over the same weights (`x`: `channels·inputs`,
-/// `y`: `channels·outputs`, channel-major).
-pub fn dense_multi<A: Activation>(tier: Tier, w: &DenseView<'_>, x: &[f32], y: &mut [f32], channels: usize) {
-    let o = w.outputs;
+/// [`dense_multi`] for the const-generic layers (`I` inputs, `O` outputs, `C` channels fixed at
+/// compile time); see [`cell_step_fixed`].
+#[inline]
+pub(crate) fn dense_fixed<A: Activation, const I: usize, const O: usize, const C: usize>(
+    tier: Tier,
+    w: &DenseView<'_>,
+    x: &[f32],
+    y: &mut [f32],
+) {
     let activated = match tier.isa() {
         #[cfg(all(target_arch = "x86_64", any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))))]
         // SAFETY: as in `cell_step_multi`.
         Isa::Avx2 => {
-            unsafe { x86_64::avx2::dense(w, x, y, channels) };
+            unsafe { x86_64::avx2::dense_fixed::<I, O, C>(w, x, y) };
             false
         }
         #[cfg(target_arch = "x86_64")]
         Isa::Sse2 => {
-            x86_64::sse2::dense(w, x, y, channels);
+            x86_64::sse2::dense_fixed::<I, O, C>(w, x, y);
             false
         }
         #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
         Isa::Neon => {
-            aarch64::neon::dense(w, x, y, channels);
+            aarch64::neon::dense_fixed::<I, O, C>(w, x, y);
             false
         }
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         Isa::Simd128 => {
-            wasm32::simd128::dense(w, x, y, channels);
+            wasm32::simd128::dense_fixed::<I, O, C>(w, x, y);
             false
         }
+        _ if C == 1 => {
+            scalar::dense::<A>(w, x, y);
+            true
+        }
         _ => {
-            let i = w.inputs;
-            for ch in 0..channels {
-                scalar::dense::<A>(w, &x[ch * i..][..i], &mut y[ch * o..][..o]);
-            }
+            dense_multi::<A>(Tier::SCALAR, w, x, y, C);
             true
         }
     };
     if activated {
         return;
     }
+    for ch in 0..C {
+        scalar::apply_dense_activation::<A>(w.activation, &mut y[ch * O..][..O]);
+    }
+}
+
+/// `channels` Dense evaluations over the same weights (`x`: `channels·inputs`,
+/// `y`: `channels·outputs`, channel-major).
+pub fn dense_multi<A: Activation>(tier: Tier, w: &DenseView<'_>, x: &[f32], y: &mut [f32], channels: usize) {
+    let o = w.outputs;
+    if !dynamic::dense(tier, w, x, y, channels) {
+        let i = w.inputs;
+        for ch in 0..channels {
+            scalar::dense::<A>(w, &x[ch * i..][..i], &mut y[ch * o..][..o]);
+        }
+        return;
+    }
     for ch in 0..channels {
         scalar::apply_dense_activation::<A>(w.activation, &mut y[ch * o..][..o]);
+    }
+}
+
+/// The SIMD tiers' runtime-sized entry points, each compiled once, in this crate, per
+/// activation pair: the generic wrappers above only pick one, so every crate that uses the
+/// host model or the kernels directly does not compile every tier's kernels again.
+/// Each returns `false`, having done nothing, on the scalar tier.
+mod dynamic {
+    // Without a SIMD tier every entry point is `false` and ignores its arguments.
+    #![cfg_attr(
+        not(any(target_arch = "x86_64", target_feature = "neon", target_feature = "simd128")),
+        allow(unused_variables)
+    )]
+    use super::*;
+    use crate::activation::{Exact, Fast};
+
+    #[inline(always)]
+    fn cell<A: Activation>(
+        tier: Tier,
+        w: &CellView<'_>,
+        x: &[f32],
+        h: &[f32],
+        c: &mut [f32],
+        h_out: &mut [f32],
+        channels: usize,
+    ) -> bool {
+        match tier.isa() {
+            #[cfg(all(
+                target_arch = "x86_64",
+                any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+            ))]
+            // SAFETY: a `Tier` of `Isa::Avx2` exists only if the CPU has AVX2 and FMA
+            // (`Tier::new` detects them, or they are enabled at compile time).
+            Isa::Avx2 => unsafe { x86_64::avx2::cell::<A>(w, x, h, c, h_out, channels) },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse2 => x86_64::sse2::cell::<A>(w, x, h, c, h_out, channels),
+            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+            Isa::Neon => aarch64::neon::cell::<A>(w, x, h, c, h_out, channels),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Isa::Simd128 => wasm32::simd128::cell::<A>(w, x, h, c, h_out, channels),
+            _ => return false,
+        }
+        #[allow(unreachable_code)]
+        true
+    }
+
+    pub(super) fn cell_fast(
+        tier: Tier,
+        w: &CellView<'_>,
+        x: &[f32],
+        h: &[f32],
+        c: &mut [f32],
+        h_out: &mut [f32],
+        channels: usize,
+    ) -> bool {
+        cell::<Fast>(tier, w, x, h, c, h_out, channels)
+    }
+
+    pub(super) fn cell_exact(
+        tier: Tier,
+        w: &CellView<'_>,
+        x: &[f32],
+        h: &[f32],
+        c: &mut [f32],
+        h_out: &mut [f32],
+        channels: usize,
+    ) -> bool {
+        cell::<Exact>(tier, w, x, h, c, h_out, channels)
+    }
+
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn sequence<A: Activation>(
+        tier: Tier,
+        w: &CellView<'_>,
+        xs: &[f32],
+        h: &[f32],
+        c: &mut [f32],
+        hs: &mut [f32],
+        steps: usize,
+        scratch: &mut [f32],
+    ) -> bool {
+        match tier.isa() {
+            #[cfg(all(
+                target_arch = "x86_64",
+                any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+            ))]
+            // SAFETY: as in `cell`.
+            Isa::Avx2 => unsafe { x86_64::avx2::sequence::<A>(w, xs, h, c, hs, steps, scratch) },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse2 => x86_64::sse2::sequence::<A>(w, xs, h, c, hs, steps, scratch),
+            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+            Isa::Neon => aarch64::neon::sequence::<A>(w, xs, h, c, hs, steps, scratch),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Isa::Simd128 => wasm32::simd128::sequence::<A>(w, xs, h, c, hs, steps, scratch),
+            _ => return false,
+        }
+        #[allow(unreachable_code)]
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn sequence_fast(
+        tier: Tier,
+        w: &CellView<'_>,
+        xs: &[f32],
+        h: &[f32],
+        c: &mut [f32],
+        hs: &mut [f32],
+        steps: usize,
+        scratch: &mut [f32],
+    ) -> bool {
+        sequence::<Fast>(tier, w, xs, h, c, hs, steps, scratch)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn sequence_exact(
+        tier: Tier,
+        w: &CellView<'_>,
+        xs: &[f32],
+        h: &[f32],
+        c: &mut [f32],
+        hs: &mut [f32],
+        steps: usize,
+        scratch: &mut [f32],
+    ) -> bool {
+        sequence::<Exact>(tier, w, xs, h, c, hs, steps, scratch)
+    }
+
+    /// The affine part (activation-independent, so one instance).
+    pub(super) fn dense(tier: Tier, w: &DenseView<'_>, x: &[f32], y: &mut [f32], channels: usize) -> bool {
+        match tier.isa() {
+            #[cfg(all(
+                target_arch = "x86_64",
+                any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+            ))]
+            // SAFETY: as in `cell`.
+            Isa::Avx2 => unsafe { x86_64::avx2::dense(w, x, y, channels) },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse2 => x86_64::sse2::dense(w, x, y, channels),
+            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+            Isa::Neon => aarch64::neon::dense(w, x, y, channels),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Isa::Simd128 => wasm32::simd128::dense(w, x, y, channels),
+            _ => return false,
+        }
+        #[allow(unreachable_code)]
+        true
     }
 }

@@ -376,6 +376,7 @@ pub fn dense<A: Activation>(w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {
 }
 
 /// Applies a Dense activation in place (softmax over the whole slice).
+#[inline]
 pub fn apply_dense_activation<A: Activation>(act: DenseActivation, y: &mut [f32]) {
     match act {
         DenseActivation::Identity => {}

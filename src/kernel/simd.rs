@@ -524,7 +524,32 @@ macro_rules! by_kind {
 use super::{bias_rows, CellView, DenseView};
 use crate::cell::{CellKind, RnnNonlinearity};
 
+/// `w` as the weights of a const-generic layer (`I` inputs, `H` hidden units, `G` gates, `B`
+/// bias rows): sizes and cell kind are constants, so strip shapes, loop bounds and the size
+/// checks fold at compile time. Panics if a slice is shorter than its size.
+#[inline(always)]
+pub(crate) fn fixed_cell_view<'a, const I: usize, const H: usize, const G: usize, const B: usize>(
+    w: &CellView<'a>,
+) -> CellView<'a> {
+    CellView {
+        kind: super::fixed_kind(G, B, w.kind),
+        inputs: I,
+        hidden: H,
+        wx: &w.wx[..I * G * H],
+        wh: &w.wh[..H * G * H],
+        b: &w.b[..B * H],
+    }
+}
+
+/// `w` as the weights of a const-generic Dense layer (`I` inputs, `O` outputs); see
+/// [`fixed_cell_view`].
+#[inline(always)]
+pub(crate) fn fixed_dense_view<'a, const I: usize, const O: usize>(w: &DenseView<'a>) -> DenseView<'a> {
+    DenseView { activation: w.activation, inputs: I, outputs: O, w: &w.w[..I * O], b: &w.b[..O] }
+}
+
 /// Panics unless `w`'s slices hold its sizes.
+#[inline(always)]
 fn check_cell(w: &CellView<'_>) {
     let (i, h, g) = (w.inputs, w.hidden, w.kind.gates());
     assert!(

@@ -80,7 +80,7 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
     /// Applies the layer to a typed input.
     #[inline]
     pub fn step_typed(&mut self, input: &[f32; I]) -> &[f32; O] {
-        kernel::dense_on::<A>(self.tier, &self.weights.view(), input, &mut self.out);
+        kernel::dense_fixed::<A, I, O, 1>(self.tier, &self.weights.view(), input, &mut self.out);
         &self.out
     }
 }

@@ -69,14 +69,13 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
     #[inline]
     pub fn step_typed(&mut self, input: &[[f32; I]; C]) -> &[[f32; H]; C] {
         let (h, c) = self.state.split_at_mut(1);
-        kernel::cell_step_multi::<A>(
+        kernel::cell_step_fixed::<A, I, H, G, B, C>(
             self.tier,
             &self.weights.view(),
             input.as_flattened(),
             h[0].as_flattened(),
             c.as_flattened_mut().as_flattened_mut(),
             self.h_new.as_flattened_mut(),
-            C,
         );
         h[0] = self.h_new;
         &self.state[0]
@@ -94,14 +93,13 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
     fn forward(&mut self, input: &[f32]) -> &[f32] {
         assert_eq!(input.len(), I * C, "input length differs from the layer's input size");
         let (h, c) = self.state.split_at_mut(1);
-        kernel::cell_step_multi::<A>(
+        kernel::cell_step_fixed::<A, I, H, G, B, C>(
             self.tier,
             &self.weights.view(),
             input,
             h[0].as_flattened(),
             c.as_flattened_mut().as_flattened_mut(),
             self.h_new.as_flattened_mut(),
-            C,
         );
         h[0] = self.h_new;
         self.state[0].as_flattened()
@@ -142,7 +140,12 @@ impl<const I: usize, const O: usize, const C: usize, A: Activation> DenseMulti<I
     /// Applies the layer to every channel.
     #[inline]
     pub fn step_typed(&mut self, input: &[[f32; I]; C]) -> &[[f32; O]; C] {
-        kernel::dense_multi::<A>(self.tier, &self.weights.view(), input.as_flattened(), self.out.as_flattened_mut(), C);
+        kernel::dense_fixed::<A, I, O, C>(
+            self.tier,
+            &self.weights.view(),
+            input.as_flattened(),
+            self.out.as_flattened_mut(),
+        );
         &self.out
     }
 }
@@ -155,7 +158,7 @@ impl<const I: usize, const O: usize, const C: usize, A: Activation> Layer for De
     #[inline]
     fn forward(&mut self, input: &[f32]) -> &[f32] {
         assert_eq!(input.len(), I * C, "input length differs from the layer's input size");
-        kernel::dense_multi::<A>(self.tier, &self.weights.view(), input, self.out.as_flattened_mut(), C);
+        kernel::dense_fixed::<A, I, O, C>(self.tier, &self.weights.view(), input, self.out.as_flattened_mut());
         self.out.as_flattened()
     }
 

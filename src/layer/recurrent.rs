@@ -70,12 +70,7 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize> CellWeights
         // `G` and `B` identify every kind but the RNN's nonlinearity (`zeroed` and the
         // `from_pytorch`s keep `kind` consistent with them): a constant the compiler sees, so
         // a layer's step carries only its own cell's code.
-        let kind = match (G, B) {
-            (4, 4) => CellKind::Lstm,
-            (3, 4) => CellKind::Gru,
-            (3, 3) => CellKind::Cifg,
-            _ => self.kind,
-        };
+        let kind = kernel::fixed_kind(G, B, self.kind);
         CellView {
             kind,
             inputs: I,
@@ -243,7 +238,14 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
         let (h, c) = self.state.split_at_mut(1);
         let (row, alt) = (&mut h[0], &mut self.h_alt);
         let (h_old, h_new) = if self.flipped { (&*alt, row) } else { (&*row, alt) };
-        kernel::cell_step_on::<A>(self.tier, &self.weights.view(), input, h_old, c.as_flattened_mut(), h_new);
+        kernel::cell_step_fixed::<A, I, H, G, B, 1>(
+            self.tier,
+            &self.weights.view(),
+            input,
+            h_old,
+            c.as_flattened_mut(),
+            h_new,
+        );
         self.flipped = !self.flipped;
         self.hidden()
     }
