@@ -13,13 +13,14 @@ macro_rules! step_bench {
     ($c:expr, $name:literal, $cell:ident, $kind:expr, $h:literal) => {{
         let w = cell::<1, $h, { $kind.gates() }, { kernel::bias_rows($kind) }>($kind);
         let d = head::<$h, 1>();
+        let sig = signal();
         for tier in Tier::available() {
             let mut net = Chain::new($cell::<1, $h>::new(w), Dense::<$h, 1>::new(d)).with_tier(tier);
             let mut n = 0;
             $c.bench_function(&format!("{}{}/{}", $name, $h, tier.isa().name()), |b| {
                 b.iter(|| {
                     n += 1;
-                    let y: [f32; 1] = net.step_array(&[black_box(sample(n))]);
+                    let y: [f32; 1] = net.step_array(&[black_box(sig[n & 4095])]);
                     black_box(y)
                 })
             });

@@ -112,13 +112,14 @@ macro_rules! step_row {
     ($cell:ident, $kind:expr, $name:literal, $h:literal, $g:literal, $target:expr, $rt:expr) => {{
         let w = cell::<1, $h, $g, { kernel::bias_rows($kind) }>($kind);
         let d = head::<$h, 1>();
+        let sig = signal();
         let mut ns = Vec::new();
         for tier in Tier::available() {
             let mut net = Chain::new($cell::<1, $h>::new(w), Dense::<$h, 1>::new(d)).with_tier(tier);
             let mut n = 0;
             let mut step = || {
                 n += 1;
-                let y: [f32; 1] = net.step_array(&[black_box(sample(n))]);
+                let y: [f32; 1] = net.step_array(&[black_box(sig[n & 4095])]);
                 black_box(y);
             };
             let rough = median_ns(100, &mut step);
@@ -130,7 +131,7 @@ macro_rules! step_row {
             let mut n = 0;
             let mut step = || {
                 n += 1;
-                let y: [f32; 1] = net.step_array(&[black_box(sample(n))]);
+                let y: [f32; 1] = net.step_array(&[black_box(sig[n & 4095])]);
                 black_box(y);
             };
             let rough = median_ns(100, &mut step);
@@ -230,6 +231,7 @@ macro_rules! multi_row {
     ($h:literal) => {{
         let w = cell::<1, $h, 4, 4>(CellKind::Lstm);
         let d = head::<$h, 1>();
+        let sig = signal();
         let tier = Tier::detect();
         let mut per = Vec::new();
         macro_rules! chans {
@@ -239,7 +241,7 @@ macro_rules! multi_row {
                 let mut n = 0;
                 let mut f = || {
                     n += 1;
-                    let y: [f32; $c] = net.step_array(&[black_box(sample(n)); $c]);
+                    let y: [f32; $c] = net.step_array(&[black_box(sig[n & 4095]); $c]);
                     black_box(y);
                 };
                 let rough = median_ns(50, &mut f);

@@ -43,3 +43,9 @@ pub fn head<const I: usize, const O: usize>() -> &'static DenseWeights<I, O> {
 pub fn sample(n: usize) -> f32 {
     (n as f32 * 0.0137).sin() * 0.5
 }
+
+/// 4096 samples of the test signal (index with `n & 4095`): step benchmarks read their input
+/// from here, so they do not time `sin`.
+pub fn signal() -> Vec<f32> {
+    (0..4096).map(sample).collect()
+}

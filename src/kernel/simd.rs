@@ -89,13 +89,22 @@ pub(crate) trait Simd: Copy {
         }
     }
 
-    /// Sum of the lanes, in lane order.
+    /// Sum of the lanes as a tree (`LANES` is a power of two): lane `i` gets lane `i + n/2`
+    /// added, halving `n` until one lane is left. A short dependency chain (the one-output
+    /// Dense head's latency); tiers may override it with shuffles in the same order.
     #[inline(always)]
     fn hsum(self, v: Self::V) -> f32 {
         let mut buf = [0.0f32; 16];
         // SAFETY: `buf` holds 16 >= LANES floats.
         unsafe { self.store(buf.as_mut_ptr(), v) };
-        buf[..Self::LANES].iter().fold(0.0, |s, &x| s + x)
+        let mut n = Self::LANES;
+        while n > 1 {
+            n /= 2;
+            for i in 0..n {
+                buf[i] += buf[i + n];
+            }
+        }
+        buf[0]
     }
 
     /// The activation pair's sigmoid on a vector: the one place a tier plugs in its vectorised

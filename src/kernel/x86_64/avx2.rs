@@ -55,6 +55,15 @@ impl Simd for Avx2 {
         unsafe { _mm256_andnot_ps(_mm256_cmp_ps::<_CMP_LT_OQ>(v, _mm256_setzero_ps()), v) }
     }
     #[inline(always)]
+    fn hsum(self, v: __m256) -> f32 {
+        // The trait's tree order: lanes i + (i + 4), then i + (i + 2), then 0 + 1.
+        unsafe {
+            let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+            let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+            _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s)))
+        }
+    }
+    #[inline(always)]
     fn sigmoid<A: Activation>(self, v: __m256) -> __m256 {
         match A::KIND {
             ActivationKind::Fast => unsafe { fast::sigmoid_avx2(v) },
