@@ -25,6 +25,10 @@
 //! [`Tier::detect`] picks the best tier of the running CPU once per process (or the one
 //! named by the `TINYRNN_TIER` environment variable). Layers store the tier they were given
 //! when built; a step dispatches on that stored value and never detects anything.
+//!
+//! Const-generic layers reach the tiers through `cell_step_fixed` / `dense_fixed`, which
+//! instantiate the kernel for the layer's sizes (constants fold into the code); the public
+//! runtime-sized functions below call the same kernel code, compiled once in this crate.
 
 pub mod activation;
 #[cfg(feature = "std")]
