@@ -200,7 +200,7 @@ pub(crate) fn cell_step_fixed<
 ) {
     match tier.isa() {
         #[cfg(all(target_arch = "x86_64", any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))))]
-        // SAFETY: as in `cell_step_multi`.
+        // SAFETY: an `Isa::Avx2` tier exists only on CPUs with AVX2 and FMA (see `dynamic::cell`).
         Isa::Avx2 => unsafe { x86_64::avx2::cell_fixed::<A, I, H, G, B, C>(w, x, h, c, h_out) },
         #[cfg(target_arch = "x86_64")]
         Isa::Sse2 => x86_64::sse2::cell_fixed::<A, I, H, G, B, C>(w, x, h, c, h_out),
@@ -292,7 +292,7 @@ pub(crate) fn dense_fixed<A: Activation, const I: usize, const O: usize, const C
 ) {
     let activated = match tier.isa() {
         #[cfg(all(target_arch = "x86_64", any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))))]
-        // SAFETY: as in `cell_step_multi`.
+        // SAFETY: an `Isa::Avx2` tier exists only on CPUs with AVX2 and FMA (see `dynamic::cell`).
         Isa::Avx2 => {
             unsafe { x86_64::avx2::dense_fixed::<I, O, C>(w, x, y) };
             false
