@@ -410,10 +410,11 @@ unsafe fn strip<
     }
 }
 
-/// Runs `strip` with the right vector count for `n` units (`n <= NV·LANES`, `NV <= 2`).
+/// Runs `strip` with the right vector count for `n` units (`n <= MAXNV·LANES`, `MAXNV <= 2`).
+/// Only the shapes `MAXNV` allows are instantiated.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC: usize>(
+unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC: usize, const MAXNV: usize>(
     s: S,
     a: &Args<'_>,
     blk: usize,
@@ -422,20 +423,30 @@ unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC:
     n: usize,
     ch: usize,
 ) {
-    let l = S::LANES;
+    let full = n.is_multiple_of(S::LANES);
     // SAFETY (all arms): forwarded from `drive`; the arm matches `n`'s vector count.
     unsafe {
-        match (n.div_ceil(l), n.is_multiple_of(l)) {
-            (1, true) => strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, j0, n, ch),
-            (1, false) => strip::<S, A, K, G, 1, CC, false>(s, a, blk, width, j0, n, ch),
-            (_, true) => strip::<S, A, K, G, 2, CC, true>(s, a, blk, width, j0, n, ch),
-            (_, false) => strip::<S, A, K, G, 2, CC, false>(s, a, blk, width, j0, n, ch),
+        // A `match` on the constant (not an `if`): the compiler drops the dead arm before
+        // generating code, so a one-vector drive carries two strip shapes, not four.
+        match MAXNV {
+            1 => match full {
+                true => strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, j0, n, ch),
+                false => strip::<S, A, K, G, 1, CC, false>(s, a, blk, width, j0, n, ch),
+            },
+            _ => match (n > S::LANES, full) {
+                (false, true) => strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, j0, n, ch),
+                (false, false) => strip::<S, A, K, G, 1, CC, false>(s, a, blk, width, j0, n, ch),
+                (true, true) => strip::<S, A, K, G, 2, CC, true>(s, a, blk, width, j0, n, ch),
+                (true, false) => strip::<S, A, K, G, 2, CC, false>(s, a, blk, width, j0, n, ch),
+            },
         }
     }
 }
 
-/// Every strip of every block, for `channels` channels in groups of `CC` (strips of up to
-/// `NV ∈ {1, 2}` vectors).
+/// Every strip of every block, for `channels` channels: groups of `CC` channels with strips of
+/// up to `NV ∈ {1, 2}` vectors, then the channels left over one at a time. With fewer than `CC`
+/// channels (one stream) the strips are two vectors wide, as for `CC = 1`. Each strip shape is
+/// generated once: the single-channel code serves both one stream and the leftovers.
 ///
 /// # Safety
 /// `a` satisfies its field docs for `channels` channels (checked by [`check`]-style asserts in
@@ -447,7 +458,8 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     channels: usize,
 ) {
     let hid = a.hidden;
-    let strip_units = NV * S::LANES;
+    let grouped = CC > 1 && channels >= CC;
+    let strip_units = if grouped { NV * S::LANES } else { 2 * S::LANES };
     let mut blk = 0;
     while blk < hid {
         let width = (hid - blk).min(BLOCK);
@@ -455,14 +467,19 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
         while j0 < blk + width {
             let n = (blk + width - j0).min(strip_units);
             let mut ch = 0;
-            // SAFETY: forwarded; `n <= NV·LANES` and the channels are in range.
+            // SAFETY: forwarded; `n <= strip_units` and the channels are in range.
             unsafe {
-                while ch + CC <= channels {
-                    strip_n::<S, A, K, G, CC>(s, a, blk, width, j0, n, ch);
-                    ch += CC;
+                match CC {
+                    1 => {}
+                    _ => {
+                        while ch + CC <= channels {
+                            strip_n::<S, A, K, G, CC, NV>(s, a, blk, width, j0, n, ch);
+                            ch += CC;
+                        }
+                    }
                 }
                 while ch < channels {
-                    strip_n::<S, A, K, G, 1>(s, a, blk, width, j0, n, ch);
+                    strip_n::<S, A, K, G, 1, 2>(s, a, blk, width, j0, n, ch);
                     ch += 1;
                 }
             }
@@ -567,25 +584,22 @@ fn check_cell(w: &CellView<'_>) {
     );
 }
 
-/// `channels` independent cell steps over the same weights (channel-major slices: `x` holds
-/// `channels·I` floats, `h`, `c` and `h_out` `channels·H`), loading each weight vector once
-/// per group of `CC` channels. Panics if a slice is too short.
+/// The strip arguments of `channels` independent cell steps (channel-major slices: `x` holds
+/// `channels·I` floats, `h`, `c` and `h_out` `channels·H`). Panics if a slice is too short.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn cell<S: Simd, A: Activation, const NV: usize, const CC: usize>(
-    s: S,
-    w: &CellView<'_>,
-    x: &[f32],
-    h: &[f32],
+fn cell_args<'a>(
+    w: &CellView<'a>,
+    x: &'a [f32],
+    h: &'a [f32],
     c: &mut [f32],
     h_out: &mut [f32],
     channels: usize,
-) {
+) -> Args<'a> {
     check_cell(w);
     let hid = w.hidden;
     assert!(x.len() >= channels * w.inputs && h.len() >= channels * hid && h_out.len() >= channels * hid);
     assert!(!w.kind.has_cell_state() || c.len() >= channels * hid, "cell state too short");
-    let a = Args {
+    Args {
         hidden: hid,
         inputs: w.inputs,
         wx: w.wx,
@@ -599,14 +613,64 @@ pub(crate) fn cell<S: Simd, A: Activation, const NV: usize, const CC: usize>(
         c: c.as_mut_ptr(),
         out: h_out.as_mut_ptr(),
         out_stride: hid,
-    };
+    }
+}
+
+/// `channels` independent cell steps over the same weights (see [`cell_args`]), loading each
+/// weight vector once per group of `CC` channels. Panics if a slice is too short.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn cell<S: Simd, A: Activation, const NV: usize, const CC: usize>(
+    s: S,
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    h_out: &mut [f32],
+    channels: usize,
+) {
+    let a = cell_args(w, x, h, c, h_out, channels);
     macro_rules! go {
         ($k:expr, $g:literal, ) => {
-            // SAFETY: the asserts above establish every size `Args` documents.
+            // SAFETY: `cell_args` asserted every size `Args` documents.
             unsafe { drive::<S, A, { $k }, $g, NV, CC>(s, &a, channels) }
         };
     }
     by_kind!(w.kind, go,)
+}
+
+/// [`cell`] for weights with `G` gates and `B` bias rows known at compile time (see
+/// [`super::fixed_kind`]): the cell kind is picked by `match`es on the constants, so only that
+/// kind's strips are generated (an RNN still carries both nonlinearities).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn cell_fixed<S: Simd, A: Activation, const NV: usize, const CC: usize, const G: usize, const B: usize>(
+    s: S,
+    w: &CellView<'_>,
+    x: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    h_out: &mut [f32],
+    channels: usize,
+) {
+    let a = cell_args(w, x, h, c, h_out, channels);
+    macro_rules! go {
+        ($k:expr, $g:literal) => {
+            // SAFETY: `cell_args` asserted every size `Args` documents.
+            unsafe { drive::<S, A, { $k }, $g, NV, CC>(s, &a, channels) }
+        };
+    }
+    match G {
+        4 => go!(kind::LSTM, 4),
+        3 => match B {
+            4 => go!(kind::GRU, 3),
+            _ => go!(kind::CIFG, 3),
+        },
+        _ => match w.kind {
+            CellKind::Rnn(RnnNonlinearity::Relu) => go!(kind::RNN_RELU, 1),
+            _ => go!(kind::RNN_TANH, 1),
+        },
+    }
 }
 
 /// Sequence mode: `steps` steps of one stream with inputs `xs` (`steps·I`), writing every new

@@ -70,15 +70,10 @@ impl Simd for Simd128 {
 
 const S: Simd128 = Simd128(());
 
-/// The tier's cell step (inlined into both entry points below).
-#[inline(always)]
-fn cell_impl<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32], channels: usize) {
-    if channels == 1 {
-        simd::cell::<Simd128, A, 2, 1>(S, w, x, h, c, h_out, 1)
-    } else {
-        simd::cell::<Simd128, A, 1, 2>(S, w, x, h, c, h_out, channels)
-    }
-}
+/// Multi-channel strips: groups of `CC` channels, `NV` vectors wide (one stream uses
+/// two-vector strips; see [`simd::drive`]).
+const NV: usize = 1;
+const CC: usize = 2;
 
 /// See [`crate::kernel::cell_step_multi`].
 pub(crate) fn cell<A: Activation>(
@@ -89,7 +84,7 @@ pub(crate) fn cell<A: Activation>(
     h_out: &mut [f32],
     channels: usize,
 ) {
-    cell_impl::<A>(w, x, h, c, h_out, channels)
+    simd::cell::<Simd128, A, NV, CC>(S, w, x, h, c, h_out, channels)
 }
 
 /// See [`crate::kernel::cell_step_fixed`].
@@ -107,7 +102,11 @@ pub(crate) fn cell_fixed<
     c: &mut [f32],
     h_out: &mut [f32],
 ) {
-    cell_impl::<A>(&simd::fixed_cell_view::<I, H, G, B>(w), x, h, c, h_out, C)
+    let w = &simd::fixed_cell_view::<I, H, G, B>(w);
+    match C {
+        1 => simd::cell_fixed::<Simd128, A, 2, 1, G, B>(S, w, x, h, c, h_out, 1),
+        _ => simd::cell_fixed::<Simd128, A, NV, CC, G, B>(S, w, x, h, c, h_out, C),
+    }
 }
 
 /// See [`crate::kernel::cell_sequence`].
@@ -120,25 +119,19 @@ pub(crate) fn sequence<A: Activation>(
     steps: usize,
     scratch: &mut [f32],
 ) {
-    simd::sequence::<Simd128, A, 2, 2>(S, w, xs, h, c, hs, steps, scratch)
-}
-
-/// The tier's Dense affine map (inlined into both entry points below).
-#[inline(always)]
-fn dense_impl(w: &DenseView<'_>, x: &[f32], y: &mut [f32], channels: usize) {
-    if channels == 1 {
-        simd::dense_affine::<Simd128, 2, 1>(S, w, x, y, 1)
-    } else {
-        simd::dense_affine::<Simd128, 1, 2>(S, w, x, y, channels)
-    }
+    simd::sequence::<Simd128, A, 2, CC>(S, w, xs, h, c, hs, steps, scratch)
 }
 
 /// See [`crate::kernel::dense_multi`] (the affine part).
 pub(crate) fn dense(w: &DenseView<'_>, x: &[f32], y: &mut [f32], channels: usize) {
-    dense_impl(w, x, y, channels)
+    simd::dense_affine::<Simd128, NV, CC>(S, w, x, y, channels)
 }
 
 /// See [`crate::kernel::dense_fixed`] (the affine part).
 pub(crate) fn dense_fixed<const I: usize, const O: usize, const C: usize>(w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {
-    dense_impl(&simd::fixed_dense_view::<I, O>(w), x, y, C)
+    let w = &simd::fixed_dense_view::<I, O>(w);
+    match C {
+        1 => simd::dense_affine::<Simd128, 2, 1>(S, w, x, y, 1),
+        _ => simd::dense_affine::<Simd128, NV, CC>(S, w, x, y, C),
+    }
 }

@@ -79,17 +79,10 @@ impl Simd for Avx2 {
     }
 }
 
-/// The tier's cell step, inlined into the two `#[target_feature]` entry points below (its
-/// only callers, so the `Avx2` token it makes is backed by the detected features).
-#[inline(always)]
-fn cell_impl<A: Activation>(w: &CellView<'_>, x: &[f32], h: &[f32], c: &mut [f32], h_out: &mut [f32], channels: usize) {
-    let s = Avx2(());
-    if channels == 1 {
-        simd::cell::<Avx2, A, 2, 1>(s, w, x, h, c, h_out, 1)
-    } else {
-        simd::cell::<Avx2, A, 2, 2>(s, w, x, h, c, h_out, channels)
-    }
-}
+/// Multi-channel strips: groups of `CC` channels, `NV` vectors wide (one stream uses
+/// two-vector strips; see [`simd::drive`]).
+const NV: usize = 2;
+const CC: usize = 2;
 
 /// See [`crate::kernel::cell_step_multi`].
 #[target_feature(enable = "avx2,fma")]
@@ -101,7 +94,7 @@ pub(crate) fn cell<A: Activation>(
     h_out: &mut [f32],
     channels: usize,
 ) {
-    cell_impl::<A>(w, x, h, c, h_out, channels)
+    simd::cell::<Avx2, A, NV, CC>(Avx2(()), w, x, h, c, h_out, channels)
 }
 
 /// See [`crate::kernel::cell_step_fixed`].
@@ -120,7 +113,11 @@ pub(crate) fn cell_fixed<
     c: &mut [f32],
     h_out: &mut [f32],
 ) {
-    cell_impl::<A>(&simd::fixed_cell_view::<I, H, G, B>(w), x, h, c, h_out, C)
+    let w = &simd::fixed_cell_view::<I, H, G, B>(w);
+    match C {
+        1 => simd::cell_fixed::<Avx2, A, 2, 1, G, B>(Avx2(()), w, x, h, c, h_out, 1),
+        _ => simd::cell_fixed::<Avx2, A, NV, CC, G, B>(Avx2(()), w, x, h, c, h_out, C),
+    }
 }
 
 /// See [`crate::kernel::cell_sequence`].
@@ -134,29 +131,21 @@ pub(crate) fn sequence<A: Activation>(
     steps: usize,
     scratch: &mut [f32],
 ) {
-    simd::sequence::<Avx2, A, 2, 2>(Avx2(()), w, xs, h, c, hs, steps, scratch)
-}
-
-/// The tier's Dense affine map, inlined into the two `#[target_feature]` entry points below
-/// (its only callers).
-#[inline(always)]
-fn dense_impl(w: &DenseView<'_>, x: &[f32], y: &mut [f32], channels: usize) {
-    let s = Avx2(());
-    if channels == 1 {
-        simd::dense_affine::<Avx2, 2, 1>(s, w, x, y, 1)
-    } else {
-        simd::dense_affine::<Avx2, 1, 2>(s, w, x, y, channels)
-    }
+    simd::sequence::<Avx2, A, 2, CC>(Avx2(()), w, xs, h, c, hs, steps, scratch)
 }
 
 /// See [`crate::kernel::dense_multi`] (the affine part).
 #[target_feature(enable = "avx2,fma")]
 pub(crate) fn dense(w: &DenseView<'_>, x: &[f32], y: &mut [f32], channels: usize) {
-    dense_impl(w, x, y, channels)
+    simd::dense_affine::<Avx2, NV, CC>(Avx2(()), w, x, y, channels)
 }
 
 /// See [`crate::kernel::dense_fixed`] (the affine part).
 #[target_feature(enable = "avx2,fma")]
 pub(crate) fn dense_fixed<const I: usize, const O: usize, const C: usize>(w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {
-    dense_impl(&simd::fixed_dense_view::<I, O>(w), x, y, C)
+    let w = &simd::fixed_dense_view::<I, O>(w);
+    match C {
+        1 => simd::dense_affine::<Avx2, 2, 1>(Avx2(()), w, x, y, 1),
+        _ => simd::dense_affine::<Avx2, NV, CC>(Avx2(()), w, x, y, C),
+    }
 }
