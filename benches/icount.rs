@@ -1,15 +1,15 @@
 //! Instruction counts (gungraun, i.e. callgrind): 100 steps of LSTM/GRU (I = 1) + Dense(H → 1)
 //! per kernel tier. Unlike timings on this shared machine these are exact and repeatable, so
 //! they show what a kernel change does to the work per step (the README's "Instruction
-//! counts" table divides them by 100). x86-64 Linux only (elsewhere this is an empty program).
-//!
-//! `cargo bench --bench icount` needs valgrind and the matching runner:
-//! `cargo install gungraun-runner --version 0.20.0`.
+//! counts" table divides them by 100). x86-64 Linux only, and only with `--cfg tinyrnn_icount`
+//! (which brings in gungraun; otherwise this is an empty program):
+//! `RUSTFLAGS="--cfg tinyrnn_icount" cargo bench --bench icount --target-dir target/icount`, with
+//! valgrind and the matching runner (`cargo install gungraun-runner --version 0.20.0`).
 
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(all(target_arch = "x86_64", target_os = "linux", tinyrnn_icount))]
 mod common;
 
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(all(target_arch = "x86_64", target_os = "linux", tinyrnn_icount))]
 mod icount {
     use super::common::*;
     use gungraun::{library_benchmark, library_benchmark_group};
@@ -122,11 +122,13 @@ mod icount {
     library_benchmark_group!(name = steps; benchmarks = lstm_100_steps, gru_100_steps);
 }
 
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(all(target_arch = "x86_64", target_os = "linux", tinyrnn_icount))]
 use icount::*;
 
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(all(target_arch = "x86_64", target_os = "linux", tinyrnn_icount))]
 gungraun::main!(library_benchmark_groups = steps);
 
-#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
-fn main() {}
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux", tinyrnn_icount)))]
+fn main() {
+    eprintln!("icount: run with RUSTFLAGS=\"--cfg tinyrnn_icount\" on x86-64 Linux (see the README)");
+}
