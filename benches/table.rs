@@ -2,6 +2,7 @@
 //! measured in the same run, plus multi-channel and sequence-mode figures.
 //!
 //! `cargo bench --bench table` prints markdown. Every figure is the median of 31 batches.
+//! `cargo bench --bench table -- sequence` (or `steps`, `multichannel`) prints one section.
 //! Layers run the default (fast, vectorised) activations; one column repeats the best tier
 //! with the exact (libm) ones.
 //! Roofline = min(FMA peak, streaming rate over a buffer of the packed weights' size), both
@@ -176,6 +177,24 @@ fn main() {
             println!("the roofline table needs AVX2 + FMA");
             return;
         }
+        let sections: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+        let want = |name: &str| sections.is_empty() || sections.iter().any(|s| s == name);
+        if want("steps") {
+            steps();
+        }
+        if want("multichannel") {
+            multichannel();
+        }
+        if want("sequence") {
+            sequence();
+        }
+    }
+}
+
+/// The main table: one step per call, every tier, against the roofline.
+#[cfg(target_arch = "x86_64")]
+fn steps() {
+    {
         let peak = roof::peak();
         println!("FMA peak: {peak:.1} MAC/ns (AVX2, 10 accumulators)\n");
         let rows = vec![
@@ -222,8 +241,6 @@ fn main() {
                 r.rtneural.map_or("—".into(), |t| format!("{t:.0}")),
             );
         }
-        multichannel();
-        sequence();
     }
 }
 

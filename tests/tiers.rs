@@ -166,6 +166,7 @@ fn compile_time_sizes_give_the_runtime_sized_kernels_bits() {
             let mut single = Recurrent::<I, H, G, B, S>::new(w).with_tier(tier);
             let cs = if S == 2 { H * C } else { 0 };
             let (mut h, mut c, mut h_new) = (vec![0.0; H * C], vec![0.0; cs], vec![0.0; H * C]);
+            let (mut xs, mut hs) = (Vec::new(), Vec::new());
             for t in 0..12 {
                 let x = rng.vec(I * C, 2.0);
                 kernel::cell_step_multi::<Fast>(tier, &w.view(), &x, &h, &mut c, &mut h_new, C);
@@ -174,7 +175,14 @@ fn compile_time_sizes_give_the_runtime_sized_kernels_bits() {
                 assert_eq!(y, &h[..], "{kind:?} I={I} H={H} C={C} {tier:?} step {t}");
                 let y1 = single.forward(&x[..I]);
                 assert_eq!(y1, &h[..H], "{kind:?} I={I} H={H} single {tier:?} step {t}");
+                xs.push(<[f32; I]>::try_from(&x[..I]).unwrap());
+                hs.push(<[f32; H]>::try_from(&h[..H]).unwrap());
             }
+            // Sequence mode (size-specialised too; 12 steps cross a projection chunk).
+            let mut seq = Recurrent::<I, H, G, B, S>::new(w).with_tier(tier);
+            let mut out = vec![[0.0; H]; xs.len()];
+            seq.process_sequence(&xs, &mut out);
+            assert_eq!(out, hs, "{kind:?} I={I} H={H} process_sequence {tier:?}");
         }
     }
     let mut rng = Rng(41);

@@ -263,6 +263,35 @@ pub fn cell_sequence<A: Activation>(
     }
 }
 
+/// [`cell_sequence`] for the const-generic layers (`I` inputs, `H` hidden units, `G` gates,
+/// `B` bias rows known at compile time): the sequence kernels instantiated for these sizes, as
+/// [`cell_step_fixed`] is for one step, so both modes run equally specialised code and give
+/// the same bits. The scalar tier steps [`scalar::cell_step`] per sample.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn cell_sequence_fixed<A: Activation, const I: usize, const H: usize, const G: usize, const B: usize>(
+    tier: Tier,
+    w: &CellView<'_>,
+    xs: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    hs: &mut [f32],
+    steps: usize,
+    scratch: &mut [f32],
+) {
+    match tier.isa() {
+        #[cfg(all(target_arch = "x86_64", any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))))]
+        // SAFETY: an `Isa::Avx2` tier exists only on CPUs with AVX2 and FMA (see `dynamic::cell`).
+        Isa::Avx2 => unsafe { x86_64::avx2::sequence_fixed::<A, I, H, G, B>(w, xs, h, c, hs, steps, scratch) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse2 => x86_64::sse2::sequence_fixed::<A, I, H, G, B>(w, xs, h, c, hs, steps, scratch),
+        #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+        Isa::Neon => aarch64::neon::sequence_fixed::<A, I, H, G, B>(w, xs, h, c, hs, steps, scratch),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => wasm32::simd128::sequence_fixed::<A, I, H, G, B>(w, xs, h, c, hs, steps, scratch),
+        _ => cell_sequence::<A>(tier, w, xs, h, c, hs, steps, scratch),
+    }
+}
+
 /// One Dense layer on the compile-time tier ([`Tier::STATIC`]): `y = act(W x + b)`.
 #[inline]
 pub fn dense<A: Activation>(w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {

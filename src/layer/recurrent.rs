@@ -264,7 +264,7 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
         let w = self.weights.view();
         for (x, y) in xs.chunks(SEQUENCE_CHUNK).zip(hs.chunks_mut(SEQUENCE_CHUNK)) {
             let (h, c) = self.state.split_at_mut(1);
-            kernel::cell_sequence::<A>(
+            kernel::cell_sequence_fixed::<A, I, H, G, B>(
                 self.tier,
                 &w,
                 x.as_flattened(),

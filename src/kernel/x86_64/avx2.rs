@@ -134,6 +134,21 @@ pub(crate) fn sequence<A: Activation>(
     simd::sequence::<Avx2, A, 2, CC>(Avx2(()), w, xs, h, c, hs, steps, scratch)
 }
 
+/// See [`crate::kernel::cell_sequence_fixed`]: [`sequence`] instantiated for the sizes.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) fn sequence_fixed<A: Activation, const I: usize, const H: usize, const G: usize, const B: usize>(
+    w: &CellView<'_>,
+    xs: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    hs: &mut [f32],
+    steps: usize,
+    scratch: &mut [f32],
+) {
+    let w = &simd::fixed_cell_view::<I, H, G, B>(w);
+    simd::sequence::<Avx2, A, 2, CC>(Avx2(()), w, xs, h, c, hs, steps, scratch)
+}
+
 /// See [`crate::kernel::dense_multi`] (the affine part).
 #[target_feature(enable = "avx2,fma")]
 pub(crate) fn dense(w: &DenseView<'_>, x: &[f32], y: &mut [f32], channels: usize) {
