@@ -787,3 +787,110 @@ pub(crate) fn dense_affine<S: Simd, const NV: usize, const CC: usize>(
     // SAFETY: sizes asserted above.
     unsafe { drive::<S, crate::activation::Exact, { kind::PROJ }, 1, NV, CC>(s, &a, channels) };
 }
+
+/// A tier's entry points, written once: each ISA module instantiates them with its backend
+/// token (`$s: $S`), its multi-channel strip shape (`nv` vectors wide, groups of `cc`
+/// channels; one stream always uses two-vector strips, see [`drive`]) and the attributes its
+/// functions need (`#[target_feature]` for the run-time detected tiers), inside which LLVM
+/// inlines the whole kernel.
+macro_rules! entry_points {
+    ($S:ty, $s:expr, nv = $nv:literal, cc = $cc:literal $(, #[$attr:meta])*) => {
+        use $crate::kernel::{CellView, DenseView};
+
+        /// Multi-channel strips: groups of `CC` channels, `NV` vectors wide.
+        const NV: usize = $nv;
+        const CC: usize = $cc;
+
+        /// See [`crate::kernel::cell_step_multi`].
+        $(#[$attr])*
+        pub(crate) fn cell<A: $crate::activation::Activation>(
+            w: &CellView<'_>,
+            x: &[f32],
+            h: &[f32],
+            c: &mut [f32],
+            h_out: &mut [f32],
+            channels: usize,
+        ) {
+            $crate::kernel::simd::cell::<$S, A, NV, CC>($s, w, x, h, c, h_out, channels)
+        }
+
+        /// See [`crate::kernel::cell_step_fixed`].
+        $(#[$attr])*
+        pub(crate) fn cell_fixed<
+            A: $crate::activation::Activation,
+            const I: usize,
+            const H: usize,
+            const G: usize,
+            const B: usize,
+            const C: usize,
+        >(
+            w: &CellView<'_>,
+            x: &[f32],
+            h: &[f32],
+            c: &mut [f32],
+            h_out: &mut [f32],
+        ) {
+            let w = &$crate::kernel::simd::fixed_cell_view::<I, H, G, B>(w);
+            match C {
+                1 => $crate::kernel::simd::cell_fixed::<$S, A, 2, 1, G, B>($s, w, x, h, c, h_out, 1),
+                _ => $crate::kernel::simd::cell_fixed::<$S, A, NV, CC, G, B>($s, w, x, h, c, h_out, C),
+            }
+        }
+
+        /// See [`crate::kernel::cell_sequence`].
+        $(#[$attr])*
+        pub(crate) fn sequence<A: $crate::activation::Activation>(
+            w: &CellView<'_>,
+            xs: &[f32],
+            h: &[f32],
+            c: &mut [f32],
+            hs: &mut [f32],
+            steps: usize,
+            scratch: &mut [f32],
+        ) {
+            $crate::kernel::simd::sequence::<$S, A, 2, CC>($s, w, xs, h, c, hs, steps, scratch)
+        }
+
+        /// See [`crate::kernel::cell_sequence_fixed`]: [`sequence`] instantiated for the sizes.
+        $(#[$attr])*
+        pub(crate) fn sequence_fixed<
+            A: $crate::activation::Activation,
+            const I: usize,
+            const H: usize,
+            const G: usize,
+            const B: usize,
+        >(
+            w: &CellView<'_>,
+            xs: &[f32],
+            h: &[f32],
+            c: &mut [f32],
+            hs: &mut [f32],
+            steps: usize,
+            scratch: &mut [f32],
+        ) {
+            let w = &$crate::kernel::simd::fixed_cell_view::<I, H, G, B>(w);
+            $crate::kernel::simd::sequence::<$S, A, 2, CC>($s, w, xs, h, c, hs, steps, scratch)
+        }
+
+        /// See [`crate::kernel::dense_multi`] (the affine part).
+        $(#[$attr])*
+        pub(crate) fn dense(w: &DenseView<'_>, x: &[f32], y: &mut [f32], channels: usize) {
+            $crate::kernel::simd::dense_affine::<$S, NV, CC>($s, w, x, y, channels)
+        }
+
+        /// See [`crate::kernel::dense_fixed`] (the affine part).
+        $(#[$attr])*
+        pub(crate) fn dense_fixed<const I: usize, const O: usize, const C: usize>(
+            w: &DenseView<'_>,
+            x: &[f32],
+            y: &mut [f32],
+        ) {
+            let w = &$crate::kernel::simd::fixed_dense_view::<I, O>(w);
+            match C {
+                1 => $crate::kernel::simd::dense_affine::<$S, 2, 1>($s, w, x, y, 1),
+                _ => $crate::kernel::simd::dense_affine::<$S, NV, CC>($s, w, x, y, C),
+            }
+        }
+    };
+}
+pub(crate) use entry_points;

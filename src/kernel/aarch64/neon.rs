@@ -7,7 +7,6 @@ use core::arch::aarch64::*;
 use crate::activation::{Activation, ActivationKind};
 use crate::kernel::activation::aarch64 as fast;
 use crate::kernel::simd::{self, Simd};
-use crate::kernel::{CellView, DenseView};
 
 /// Token for NEON (enabled on every AArch64 target this crate builds for).
 #[derive(Clone, Copy, Debug)]
@@ -72,84 +71,6 @@ impl Simd for Neon {
     }
 }
 
-const S: Neon = Neon(());
-
-/// Multi-channel strips: groups of `CC` channels, `NV` vectors wide (one stream uses
-/// two-vector strips; see [`simd::drive`]).
-const NV: usize = 1;
-const CC: usize = 4;
-
-/// See [`crate::kernel::cell_step_multi`].
-pub(crate) fn cell<A: Activation>(
-    w: &CellView<'_>,
-    x: &[f32],
-    h: &[f32],
-    c: &mut [f32],
-    h_out: &mut [f32],
-    channels: usize,
-) {
-    simd::cell::<Neon, A, NV, CC>(S, w, x, h, c, h_out, channels)
-}
-
-/// See [`crate::kernel::cell_step_fixed`].
-pub(crate) fn cell_fixed<
-    A: Activation,
-    const I: usize,
-    const H: usize,
-    const G: usize,
-    const B: usize,
-    const C: usize,
->(
-    w: &CellView<'_>,
-    x: &[f32],
-    h: &[f32],
-    c: &mut [f32],
-    h_out: &mut [f32],
-) {
-    let w = &simd::fixed_cell_view::<I, H, G, B>(w);
-    match C {
-        1 => simd::cell_fixed::<Neon, A, 2, 1, G, B>(S, w, x, h, c, h_out, 1),
-        _ => simd::cell_fixed::<Neon, A, NV, CC, G, B>(S, w, x, h, c, h_out, C),
-    }
-}
-
-/// See [`crate::kernel::cell_sequence`].
-pub(crate) fn sequence<A: Activation>(
-    w: &CellView<'_>,
-    xs: &[f32],
-    h: &[f32],
-    c: &mut [f32],
-    hs: &mut [f32],
-    steps: usize,
-    scratch: &mut [f32],
-) {
-    simd::sequence::<Neon, A, 2, CC>(S, w, xs, h, c, hs, steps, scratch)
-}
-
-/// See [`crate::kernel::cell_sequence_fixed`]: [`sequence`] instantiated for the sizes.
-pub(crate) fn sequence_fixed<A: Activation, const I: usize, const H: usize, const G: usize, const B: usize>(
-    w: &CellView<'_>,
-    xs: &[f32],
-    h: &[f32],
-    c: &mut [f32],
-    hs: &mut [f32],
-    steps: usize,
-    scratch: &mut [f32],
-) {
-    let w = &simd::fixed_cell_view::<I, H, G, B>(w);
-    simd::sequence::<Neon, A, 2, CC>(S, w, xs, h, c, hs, steps, scratch)
-}
-
-/// See [`crate::kernel::dense_multi`] (the affine part).
-pub(crate) fn dense(w: &DenseView<'_>, x: &[f32], y: &mut [f32], channels: usize) {
-    simd::dense_affine::<Neon, NV, CC>(S, w, x, y, channels)
-}
-
-/// See [`crate::kernel::dense_fixed`] (the affine part).
-pub(crate) fn dense_fixed<const I: usize, const O: usize, const C: usize>(w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {
-    let w = &simd::fixed_dense_view::<I, O>(w);
-    match C {
-        1 => simd::dense_affine::<Neon, 2, 1>(S, w, x, y, 1),
-        _ => simd::dense_affine::<Neon, NV, CC>(S, w, x, y, C),
-    }
-}
+// The entry points (`cell`, `cell_fixed`, `sequence`, `sequence_fixed`, `dense`,
+// `dense_fixed`). Multi-channel strips: 1 vector × 4 channels (32 vector registers).
+simd::entry_points!(Neon, Neon(()), nv = 1, cc = 4);

@@ -9,7 +9,6 @@ use core::arch::x86_64::*;
 use crate::activation::{Activation, ActivationKind};
 use crate::kernel::activation::x86_64 as fast;
 use crate::kernel::simd::{self, Simd};
-use crate::kernel::{CellView, DenseView};
 
 /// Token for AVX2 + FMA. Only the `#[target_feature]` entry points below create it.
 #[derive(Clone, Copy, Debug)]
@@ -79,88 +78,7 @@ impl Simd for Avx2 {
     }
 }
 
-/// Multi-channel strips: groups of `CC` channels, `NV` vectors wide (one stream uses
-/// two-vector strips; see [`simd::drive`]).
-const NV: usize = 2;
-const CC: usize = 2;
-
-/// See [`crate::kernel::cell_step_multi`].
-#[target_feature(enable = "avx2,fma")]
-pub(crate) fn cell<A: Activation>(
-    w: &CellView<'_>,
-    x: &[f32],
-    h: &[f32],
-    c: &mut [f32],
-    h_out: &mut [f32],
-    channels: usize,
-) {
-    simd::cell::<Avx2, A, NV, CC>(Avx2(()), w, x, h, c, h_out, channels)
-}
-
-/// See [`crate::kernel::cell_step_fixed`].
-#[target_feature(enable = "avx2,fma")]
-pub(crate) fn cell_fixed<
-    A: Activation,
-    const I: usize,
-    const H: usize,
-    const G: usize,
-    const B: usize,
-    const C: usize,
->(
-    w: &CellView<'_>,
-    x: &[f32],
-    h: &[f32],
-    c: &mut [f32],
-    h_out: &mut [f32],
-) {
-    let w = &simd::fixed_cell_view::<I, H, G, B>(w);
-    match C {
-        1 => simd::cell_fixed::<Avx2, A, 2, 1, G, B>(Avx2(()), w, x, h, c, h_out, 1),
-        _ => simd::cell_fixed::<Avx2, A, NV, CC, G, B>(Avx2(()), w, x, h, c, h_out, C),
-    }
-}
-
-/// See [`crate::kernel::cell_sequence`].
-#[target_feature(enable = "avx2,fma")]
-pub(crate) fn sequence<A: Activation>(
-    w: &CellView<'_>,
-    xs: &[f32],
-    h: &[f32],
-    c: &mut [f32],
-    hs: &mut [f32],
-    steps: usize,
-    scratch: &mut [f32],
-) {
-    simd::sequence::<Avx2, A, 2, CC>(Avx2(()), w, xs, h, c, hs, steps, scratch)
-}
-
-/// See [`crate::kernel::cell_sequence_fixed`]: [`sequence`] instantiated for the sizes.
-#[target_feature(enable = "avx2,fma")]
-pub(crate) fn sequence_fixed<A: Activation, const I: usize, const H: usize, const G: usize, const B: usize>(
-    w: &CellView<'_>,
-    xs: &[f32],
-    h: &[f32],
-    c: &mut [f32],
-    hs: &mut [f32],
-    steps: usize,
-    scratch: &mut [f32],
-) {
-    let w = &simd::fixed_cell_view::<I, H, G, B>(w);
-    simd::sequence::<Avx2, A, 2, CC>(Avx2(()), w, xs, h, c, hs, steps, scratch)
-}
-
-/// See [`crate::kernel::dense_multi`] (the affine part).
-#[target_feature(enable = "avx2,fma")]
-pub(crate) fn dense(w: &DenseView<'_>, x: &[f32], y: &mut [f32], channels: usize) {
-    simd::dense_affine::<Avx2, NV, CC>(Avx2(()), w, x, y, channels)
-}
-
-/// See [`crate::kernel::dense_fixed`] (the affine part).
-#[target_feature(enable = "avx2,fma")]
-pub(crate) fn dense_fixed<const I: usize, const O: usize, const C: usize>(w: &DenseView<'_>, x: &[f32], y: &mut [f32]) {
-    let w = &simd::fixed_dense_view::<I, O>(w);
-    match C {
-        1 => simd::dense_affine::<Avx2, 2, 1>(Avx2(()), w, x, y, 1),
-        _ => simd::dense_affine::<Avx2, NV, CC>(Avx2(()), w, x, y, C),
-    }
-}
+// The entry points (`cell`, `cell_fixed`, `sequence`, `sequence_fixed`, `dense`,
+// `dense_fixed`), each `#[target_feature(enable = "avx2,fma")]`: the only places an `Avx2`
+// token is created. Multi-channel strips: 2 vectors × 2 channels (one 64-byte packed line).
+simd::entry_points!(Avx2, Avx2(()), nv = 2, cc = 2, #[target_feature(enable = "avx2,fma")]);
