@@ -367,7 +367,19 @@ unsafe fn strip<
         unsafe { accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, hfirst, width, hid, &a.h[ch * hid..], hid) };
     }
 
+    // Per value the operations are the scalar cell's. GRU's update waits for two
+    // activations in series (r, then tanh of the n gate); its single-channel strips first run
+    // r and z of all their vectors so that those overlap. (Other strips go vector by vector:
+    // with more vectors live at once they run out of registers, measured slower.)
     let one = s.splat(1.0);
+    let gru_phased = K == kind::GRU && CC == 1;
+    if gru_phased {
+        for acc_g in &mut acc[..2] {
+            for acc_q in acc_g.iter_mut() {
+                acc_q[0] = s.sigmoid::<A>(acc_q[0]);
+            }
+        }
+    }
     for q in 0..NV {
         for c in 0..CC {
             let at = (ch + c) * hid + j0 + q * lanes;
@@ -394,8 +406,11 @@ unsafe fn strip<
                     s.mul(o, s.tanh::<A>(cn))
                 }
                 kind::GRU => {
-                    let r = s.sigmoid::<A>(acc[0][q][c]);
-                    let z = s.sigmoid::<A>(acc[1][q][c]);
+                    let (r, z) = if gru_phased {
+                        (acc[0][q][c], acc[1][q][c])
+                    } else {
+                        (s.sigmoid::<A>(acc[0][q][c]), s.sigmoid::<A>(acc[1][q][c]))
+                    };
                     let nn = s.tanh::<A>(s.add(nx[q][c], s.mul(r, acc[2][q][c])));
                     // SAFETY: `h` holds `hidden` floats per channel.
                     let hp = unsafe { load_n(s, a.h.as_ptr().add(at), nq(q)) };
