@@ -245,16 +245,15 @@ fn steps() {
 }
 
 macro_rules! multi_row {
-    ($h:literal) => {{
-        let w = cell::<1, $h, 4, 4>(CellKind::Lstm);
+    ($name:literal, $multi:ident, $kind:expr, $g:literal, $h:literal) => {{
+        let w = cell::<1, $h, $g, { kernel::bias_rows($kind) }>($kind);
         let d = head::<$h, 1>();
         let sig = signal();
         let tier = Tier::detect();
         let mut per = Vec::new();
         macro_rules! chans {
             ($c:literal) => {{
-                let mut net =
-                    Chain::new(LstmMulti::<1, $h, $c>::new(w), DenseMulti::<$h, 1, $c>::new(d)).with_tier(tier);
+                let mut net = Chain::new($multi::<1, $h, $c>::new(w), DenseMulti::<$h, 1, $c>::new(d)).with_tier(tier);
                 let mut n = 0;
                 let mut f = || {
                     n += 1;
@@ -270,7 +269,8 @@ macro_rules! multi_row {
         chans!(4);
         chans!(8);
         println!(
-            "| LSTM H={} | {:.0} | {:.0} ({:.2}×) | {:.0} ({:.2}×) | {:.0} ({:.2}×) |",
+            "| {} H={} | {:.0} | {:.0} ({:.2}×) | {:.0} ({:.2}×) | {:.0} ({:.2}×) |",
+            $name,
             $h,
             per[0],
             per[1] / 2.0,
@@ -323,10 +323,13 @@ fn multichannel() {
         Tier::detect().isa().name()
     );
     println!("| model (+Dense) | C=1 | C=2 | C=4 | C=8 |\n|---|---|---|---|---|");
-    multi_row!(16);
-    multi_row!(32);
-    multi_row!(64);
-    multi_row!(128);
+    multi_row!("LSTM", LstmMulti, CellKind::Lstm, 4, 16);
+    multi_row!("LSTM", LstmMulti, CellKind::Lstm, 4, 32);
+    multi_row!("LSTM", LstmMulti, CellKind::Lstm, 4, 64);
+    multi_row!("LSTM", LstmMulti, CellKind::Lstm, 4, 128);
+    multi_row!("GRU", GruMulti, CellKind::Gru, 3, 32);
+    multi_row!("GRU", GruMulti, CellKind::Gru, 3, 64);
+    multi_row!("GRU", GruMulti, CellKind::Gru, 3, 128);
     multi_mv_row!(32);
     multi_mv_row!(64);
     multi_mv_row!(128);
