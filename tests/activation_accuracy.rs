@@ -32,10 +32,13 @@ fn slice_tails_all_tiers() {
 }
 
 #[test]
-fn dense_monotone_near_branch_point() {
-    // Every f32 within ±2^14 ulps of the branch point SWITCH = 0.75 and of 1.0.
+fn dense_monotone_near_branch_point_and_exponent_seams() {
+    // Every f32 within ±2^14 ulps of tanh's branch point SWITCH = 0.02 and of the first seams
+    // where the exponential's n steps: tanh at |x| = ln2/4 (n 0 → 1), sigmoid at
+    // |x| = ln2/2 and 3·ln2/2 (n 0 → ±1 → ±2).
+    let ln2 = core::f32::consts::LN_2;
     for t in tiers() {
-        for c in [tinyrnn::activation::fast::SWITCH, 1.0] {
+        for c in [tinyrnn::activation::fast::SWITCH, 0.25 * ln2, 0.5 * ln2, 1.5 * ln2] {
             let b = c.to_bits();
             dense_monotone(&t, f32::from_bits(b - (1 << 14)), f32::from_bits(b + (1 << 14)));
         }
@@ -43,24 +46,30 @@ fn dense_monotone_near_branch_point() {
 }
 
 #[test]
-fn plain_and_fused_differ_by_at_most_two_ulps_sampled() {
+fn plain_and_fused_differ_by_at_most_2_pow_minus_23_sampled() {
     plain_vs_fused(9973);
 }
 
 /// Compare the two rounding variants (plain: scalar/SSE2/wasm; fused: AVX2/NEON) on the
 /// positive bit patterns `0, step, ...` below +inf (tanh is odd; sigmoid is checked at ±x).
+/// Asserted: at most 2^-23 (1.19e-7) apart, absolute, the exhaustive maximum for both
+/// functions. In ulps the tanh difference is largest just above `SWITCH`, where the result's
+/// ulp is 2^-30 (64 ulps there, exhaustively).
 fn plain_vs_fused(step: u32) {
     use tinyrnn::activation::fast::{sigmoid, sigmoid_fused, tanh, tanh_fused};
     let part = |lo: u32, hi: u32| {
         let ulps = |a: f32, b: f32| (a.to_bits() as i64 - b.to_bits() as i64).abs();
         let (mut nt, mut ns, mut dt, mut ds, mut n) = (0u64, 0u64, 0i64, 0f64, 0u64);
+        let mut dta = 0f64;
         let mut b = lo;
         while b < hi {
             let x = f32::from_bits(b);
             n += 1;
-            let d = ulps(tanh(x), tanh_fused(x));
+            let (p, f) = (tanh(x), tanh_fused(x));
+            let d = ulps(p, f);
             nt += (d != 0) as u64;
             dt = dt.max(d);
+            dta = dta.max((p as f64 - f as f64).abs());
             for xs in [x, -x] {
                 // Absolute difference: near 0 the sigmoid's ulp is tiny, so ulps say little.
                 let d = (sigmoid(xs) as f64 - sigmoid_fused(xs) as f64).abs();
@@ -69,7 +78,7 @@ fn plain_vs_fused(step: u32) {
             }
             b = b.saturating_add(step);
         }
-        (nt, ns, dt, ds, n)
+        (nt, ns, dt, ds, n, dta)
     };
     let mid = 0x3f80_0000 / step * step;
     let (a, b) = if threads() > 1 {
@@ -81,12 +90,13 @@ fn plain_vs_fused(step: u32) {
     } else {
         (part(0, mid), part(mid, 0x7f80_0000))
     };
-    let (nt, ns, dt, ds, n) = (a.0 + b.0, a.1 + b.1, a.2.max(b.2), a.3.max(b.3), a.4 + b.4);
+    let (nt, ns, dt, ds, n, dta) = (a.0 + b.0, a.1 + b.1, a.2.max(b.2), a.3.max(b.3), a.4 + b.4, a.5.max(b.5));
     println!(
-        "plain vs fused (step {step}): tanh differs on {nt}/{n} (max {dt} ulp), sigmoid on {ns}/{} (max abs {ds:e})",
+        "plain vs fused (step {step}): tanh differs on {nt}/{n} (max {dt} ulp, max abs {dta:e}), sigmoid on {ns}/{} \
+         (max abs {ds:e})",
         2 * n
     );
-    assert!(dt <= 2 && ds <= 2f64.powi(-24), "plain and fused differ by more than 2 ulps / 2^-24");
+    assert!(dta <= 2f64.powi(-23) && ds <= 2f64.powi(-23), "plain and fused differ by more than 2^-23");
 }
 
 #[cfg(any(target_arch = "aarch64", target_arch = "wasm32"))]

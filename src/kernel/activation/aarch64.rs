@@ -4,9 +4,7 @@
 //! [`crate::activation::fast::tanh_fused`] / [`crate::activation::fast::sigmoid_fused`], so results are bit-identical
 //! to those scalar models (and to the x86_64 AVX2+FMA tier). Division is IEEE `vdivq_f32`.
 
-use crate::activation::fast::{
-    CLAMP, G0, G1, G2, G3, G4, G5, LN2_HI, LN2_LO, MAGIC, P0, P1, P2, Q1, Q2, SWITCH, TWO_LOG2E,
-};
+use crate::activation::fast::{CLAMP, G1, G2, G3, G4, LN2, LOG2E, MAGIC, NEG_THIRD, SIGMOID_HI, SIGMOID_LO, SWITCH};
 use core::arch::aarch64::*;
 
 /// `a * b + c`, fused.
@@ -16,30 +14,49 @@ fn fma(a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
     vfmaq_f32(c, a, b)
 }
 
+/// `2^n` from `km = MAGIC + n` (see `fast::pow2_n`).
+#[inline]
+#[target_feature(enable = "neon")]
+fn pow2_n(km: float32x4_t) -> float32x4_t {
+    vreinterpretq_f32_u32(vaddq_u32(vshlq_n_u32::<23>(vreinterpretq_u32_f32(km)), vdupq_n_u32(0x3f80_0000)))
+}
+
+/// `e^y = 2^n (1 + r)` as `(km, r)` (`e^{-y}` with `NEG`): `fast::exp_split`, fused.
+#[inline]
+#[target_feature(enable = "neon")]
+fn exp_split<const NEG: bool>(y: float32x4_t) -> (float32x4_t, float32x4_t) {
+    let c = vdupq_n_f32;
+    if NEG {
+        let km = fma(y, c(-LOG2E), c(MAGIC));
+        let k = vsubq_f32(km, c(MAGIC));
+        let w = fma(k, c(LN2), y);
+        let h = fma(fma(fma(c(-G4), w, c(G3)), w, c(-G2)), w, c(G1));
+        let r1 = vmulq_f32(w, h);
+        // fma(w, r1, -w) = w * r1 - w, fused.
+        (km, fma(w, r1, vnegq_f32(w)))
+    } else {
+        let km = fma(y, c(LOG2E), c(MAGIC));
+        let k = vsubq_f32(km, c(MAGIC));
+        // vfmsq_f32(y, k, c) = y - k * c, fused (== fma(-k, c, y)).
+        let u = vfmsq_f32(y, k, c(LN2));
+        let h = fma(fma(fma(c(G4), u, c(G3)), u, c(G2)), u, c(G1));
+        let r1 = vmulq_f32(u, h);
+        (km, fma(u, r1, u))
+    }
+}
+
 #[inline]
 #[target_feature(enable = "neon")]
 fn tanh_abs_neon(a: float32x4_t) -> float32x4_t {
     let c = vdupq_n_f32;
     // FMIN propagates NaN; otherwise min(CLAMP, a).
     let a = vminq_f32(c(CLAMP), a);
-    let s = vmulq_f32(a, a);
-    let p = fma(fma(c(P2), s, c(P1)), s, c(P0));
-    let q = fma(fma(c(Q2), s, c(Q1)), s, c(1.0));
-    let km = fma(a, c(TWO_LOG2E), c(MAGIC));
-    let k = vsubq_f32(km, c(MAGIC));
-    let a2 = vaddq_f32(a, a);
-    // vfmsq_f32(d, k, c) = d - k * c, fused (== fma(-k, c, d)).
-    let f = vfmsq_f32(vfmsq_f32(a2, k, c(LN2_HI)), k, c(LN2_LO));
-    let pow_mn_bits = vsubq_u32(vdupq_n_u32(0x3f80_0000), vshlq_n_u32::<23>(vreinterpretq_u32_f32(km)));
-    let pow_mn = vreinterpretq_f32_u32(pow_mn_bits);
-    let pow_1mn = vreinterpretq_f32_u32(vaddq_u32(pow_mn_bits, vdupq_n_u32(0x0080_0000)));
-    let g = fma(fma(fma(c(G5), f, c(G4)), f, c(G3)), f, c(G2));
-    let g = fma(fma(g, f, c(G1)), f, c(G0));
-    let den = fma(f, g, vaddq_f32(c(1.0), pow_mn));
-    let big = vcgeq_f32(a, c(SWITCH));
-    let quo = vdivq_f32(vbslq_f32(big, pow_1mn, p), vbslq_f32(big, den, q));
-    let small = fma(a, vmulq_f32(s, quo), a);
-    vbslq_f32(big, vsubq_f32(c(1.0), quo), small)
+    let (km, r) = exp_split::<false>(vaddq_f32(a, a));
+    let p = pow2_n(km);
+    let den = fma(p, r, vaddq_f32(p, c(1.0)));
+    let big = vsubq_f32(c(1.0), vdivq_f32(c(2.0), den));
+    let small = fma(vmulq_f32(a, vmulq_f32(a, a)), c(NEG_THIRD), a);
+    vbslq_f32(vcltq_f32(a, c(SWITCH)), small, big)
 }
 
 #[inline]
@@ -53,8 +70,12 @@ fn tanh_neon_tf(x: float32x4_t) -> float32x4_t {
 #[inline]
 #[target_feature(enable = "neon")]
 fn sigmoid_neon_tf(x: float32x4_t) -> float32x4_t {
-    let half = vdupq_n_f32(0.5);
-    fma(half, tanh_neon_tf(vmulq_f32(half, x)), half)
+    let c = vdupq_n_f32;
+    // FMIN / FMAX propagate NaN.
+    let x = vmaxq_f32(c(SIGMOID_LO), vminq_f32(c(SIGMOID_HI), x));
+    let (km, r) = exp_split::<true>(x);
+    let den = fma(pow2_n(km), vaddq_f32(r, c(1.0)), c(1.0));
+    vdivq_f32(c(1.0), den)
 }
 
 /// Fast `tanh` on four lanes (NEON). Bit-identical to [`crate::activation::fast::tanh_fused`] per lane.

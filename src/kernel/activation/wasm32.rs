@@ -4,9 +4,7 @@
 //! tier performs exactly the operations of [`crate::activation::fast::tanh`] / [`crate::activation::fast::sigmoid`]:
 //! bit-identical results per lane.
 
-use crate::activation::fast::{
-    CLAMP, G0, G1, G2, G3, G4, G5, LN2_HI, LN2_LO, MAGIC, P0, P1, P2, Q1, Q2, SWITCH, TWO_LOG2E,
-};
+use crate::activation::fast::{CLAMP, G1, G2, G3, G4, LN2, LOG2E, MAGIC, NEG_THIRD, SIGMOID_HI, SIGMOID_LO, SWITCH};
 use core::arch::wasm32::*;
 
 /// `a * b + c` with two roundings (as the scalar tier).
@@ -16,28 +14,47 @@ fn mad(a: v128, b: v128, c: v128) -> v128 {
     f32x4_add(f32x4_mul(a, b), c)
 }
 
+/// `2^n` from `km = MAGIC + n` (see `fast::pow2_n`).
+#[inline]
+#[target_feature(enable = "simd128")]
+fn pow2_n(km: v128) -> v128 {
+    i32x4_add(i32x4_shl(km, 23), u32x4_splat(0x3f80_0000))
+}
+
+/// `e^y = 2^n (1 + r)` as `(km, r)` (`e^{-y}` with `NEG`): `fast::exp_split`, plain rounding.
+#[inline]
+#[target_feature(enable = "simd128")]
+fn exp_split<const NEG: bool>(y: v128) -> (v128, v128) {
+    let c = f32x4_splat;
+    if NEG {
+        let km = mad(y, c(-LOG2E), c(MAGIC));
+        let k = f32x4_sub(km, c(MAGIC));
+        let w = mad(k, c(LN2), y);
+        let h = mad(mad(mad(c(-G4), w, c(G3)), w, c(-G2)), w, c(G1));
+        let r1 = f32x4_mul(w, h);
+        (km, f32x4_sub(f32x4_mul(w, r1), w))
+    } else {
+        let km = mad(y, c(LOG2E), c(MAGIC));
+        let k = f32x4_sub(km, c(MAGIC));
+        let u = f32x4_sub(y, f32x4_mul(k, c(LN2)));
+        let h = mad(mad(mad(c(G4), u, c(G3)), u, c(G2)), u, c(G1));
+        let r1 = f32x4_mul(u, h);
+        (km, mad(u, r1, u))
+    }
+}
+
 #[inline]
 #[target_feature(enable = "simd128")]
 fn tanh_abs_simd128(a: v128) -> v128 {
     let c = f32x4_splat;
     // f32x4.min propagates NaN; otherwise min(CLAMP, a).
     let a = f32x4_min(c(CLAMP), a);
-    let s = f32x4_mul(a, a);
-    let p = mad(mad(c(P2), s, c(P1)), s, c(P0));
-    let q = mad(mad(c(Q2), s, c(Q1)), s, c(1.0));
-    let km = mad(a, c(TWO_LOG2E), c(MAGIC));
-    let k = f32x4_sub(km, c(MAGIC));
-    let a2 = f32x4_add(a, a);
-    let f = f32x4_sub(f32x4_sub(a2, f32x4_mul(k, c(LN2_HI))), f32x4_mul(k, c(LN2_LO)));
-    let pow_mn_bits = i32x4_sub(u32x4_splat(0x3f80_0000), i32x4_shl(km, 23));
-    let pow_1mn = i32x4_add(pow_mn_bits, u32x4_splat(0x0080_0000));
-    let g = mad(mad(mad(c(G5), f, c(G4)), f, c(G3)), f, c(G2));
-    let g = mad(mad(g, f, c(G1)), f, c(G0));
-    let den = mad(f, g, f32x4_add(c(1.0), pow_mn_bits));
-    let big = f32x4_ge(a, c(SWITCH));
-    let quo = f32x4_div(v128_bitselect(pow_1mn, p, big), v128_bitselect(den, q, big));
-    let small = mad(a, f32x4_mul(s, quo), a);
-    v128_bitselect(f32x4_sub(c(1.0), quo), small, big)
+    let (km, r) = exp_split::<false>(f32x4_add(a, a));
+    let p = pow2_n(km);
+    let den = mad(p, r, f32x4_add(p, c(1.0)));
+    let big = f32x4_sub(c(1.0), f32x4_div(c(2.0), den));
+    let small = mad(f32x4_mul(a, f32x4_mul(a, a)), c(NEG_THIRD), a);
+    v128_bitselect(small, big, f32x4_lt(a, c(SWITCH)))
 }
 
 #[inline]
@@ -51,8 +68,12 @@ fn tanh_simd128_tf(x: v128) -> v128 {
 #[inline]
 #[target_feature(enable = "simd128")]
 fn sigmoid_simd128_tf(x: v128) -> v128 {
-    let half = f32x4_splat(0.5);
-    mad(half, tanh_simd128_tf(f32x4_mul(half, x)), half)
+    let c = f32x4_splat;
+    // f32x4.min / f32x4.max propagate NaN.
+    let x = f32x4_max(c(SIGMOID_LO), f32x4_min(c(SIGMOID_HI), x));
+    let (km, r) = exp_split::<true>(x);
+    let den = mad(pow2_n(km), f32x4_add(r, c(1.0)), c(1.0));
+    f32x4_div(c(1.0), den)
 }
 
 /// Fast `tanh` on four lanes (wasm simd128). Bit-identical to [`crate::activation::fast::tanh`] per lane.

@@ -4,15 +4,13 @@
 //!   (separate multiply and add): bit-identical results for all 2^32 inputs.
 //! * AVX2+FMA fuses every multiply-add, exactly like [`crate::activation::fast::tanh_fused`] /
 //!   [`crate::activation::fast::sigmoid_fused`]: bit-identical to those for all 2^32 inputs. It differs
-//!   from SSE2 by at most one ulp, on a small fraction of inputs.
+//!   from SSE2 by at most 2^-23 absolute, on a small fraction of inputs.
 //!
 //! The AVX2 functions are `#[target_feature(enable = "avx2,fma")]`: call them from code compiled
 //! with those features, or after checking `is_x86_feature_detected!("avx2")` and
 //! `is_x86_feature_detected!("fma")` (then inside `unsafe`).
 
-use crate::activation::fast::{
-    CLAMP, G0, G1, G2, G3, G4, G5, LN2_HI, LN2_LO, MAGIC, P0, P1, P2, Q1, Q2, SWITCH, TWO_LOG2E,
-};
+use crate::activation::fast::{CLAMP, G1, G2, G3, G4, LN2, LOG2E, MAGIC, NEG_THIRD, SIGMOID_HI, SIGMOID_LO, SWITCH};
 use core::arch::x86_64::*;
 
 // ---------------------------------------------------------------- SSE2
@@ -30,29 +28,47 @@ fn mad_sse2(a: __m128, b: __m128, c: __m128) -> __m128 {
     _mm_add_ps(_mm_mul_ps(a, b), c)
 }
 
+/// `2^n` from `km = MAGIC + n` (see `fast::pow2_n`).
+#[inline]
+#[target_feature(enable = "sse2")]
+fn pow2_n_sse2(km: __m128) -> __m128 {
+    _mm_castsi128_ps(_mm_add_epi32(_mm_slli_epi32::<23>(_mm_castps_si128(km)), _mm_set1_epi32(0x3f80_0000)))
+}
+
+/// `e^y = 2^n (1 + r)` as `(km, r)` (`e^{-y}` with `NEG`): `fast::exp_split`, plain rounding.
+#[inline]
+#[target_feature(enable = "sse2")]
+fn exp_split_sse2<const NEG: bool>(y: __m128) -> (__m128, __m128) {
+    let c = _mm_set1_ps;
+    if NEG {
+        let km = mad_sse2(y, c(-LOG2E), c(MAGIC));
+        let k = _mm_sub_ps(km, c(MAGIC));
+        let w = mad_sse2(k, c(LN2), y);
+        let h = mad_sse2(mad_sse2(mad_sse2(c(-G4), w, c(G3)), w, c(-G2)), w, c(G1));
+        let r1 = _mm_mul_ps(w, h);
+        (km, _mm_sub_ps(_mm_mul_ps(w, r1), w))
+    } else {
+        let km = mad_sse2(y, c(LOG2E), c(MAGIC));
+        let k = _mm_sub_ps(km, c(MAGIC));
+        let u = _mm_sub_ps(y, _mm_mul_ps(k, c(LN2)));
+        let h = mad_sse2(mad_sse2(mad_sse2(c(G4), u, c(G3)), u, c(G2)), u, c(G1));
+        let r1 = _mm_mul_ps(u, h);
+        (km, mad_sse2(u, r1, u))
+    }
+}
+
 #[inline]
 #[target_feature(enable = "sse2")]
 fn tanh_abs_sse2(a: __m128) -> __m128 {
     let c = _mm_set1_ps;
     // CLAMP < a ? CLAMP : a, so NaN propagates.
     let a = _mm_min_ps(c(CLAMP), a);
-    let s = _mm_mul_ps(a, a);
-    let p = mad_sse2(mad_sse2(c(P2), s, c(P1)), s, c(P0));
-    let q = mad_sse2(mad_sse2(c(Q2), s, c(Q1)), s, c(1.0));
-    let km = mad_sse2(a, c(TWO_LOG2E), c(MAGIC));
-    let k = _mm_sub_ps(km, c(MAGIC));
-    let a2 = _mm_add_ps(a, a);
-    let f = _mm_sub_ps(_mm_sub_ps(a2, _mm_mul_ps(k, c(LN2_HI))), _mm_mul_ps(k, c(LN2_LO)));
-    let pow_mn_bits = _mm_sub_epi32(_mm_set1_epi32(0x3f80_0000), _mm_slli_epi32::<23>(_mm_castps_si128(km)));
-    let pow_mn = _mm_castsi128_ps(pow_mn_bits);
-    let pow_1mn = _mm_castsi128_ps(_mm_add_epi32(pow_mn_bits, _mm_set1_epi32(0x0080_0000)));
-    let g = mad_sse2(mad_sse2(mad_sse2(c(G5), f, c(G4)), f, c(G3)), f, c(G2));
-    let g = mad_sse2(mad_sse2(g, f, c(G1)), f, c(G0));
-    let den = mad_sse2(f, g, _mm_add_ps(c(1.0), pow_mn));
-    let big = _mm_cmpge_ps(a, c(SWITCH));
-    let quo = _mm_div_ps(sel_sse2(big, pow_1mn, p), sel_sse2(big, den, q));
-    let small = mad_sse2(a, _mm_mul_ps(s, quo), a);
-    sel_sse2(big, _mm_sub_ps(c(1.0), quo), small)
+    let (km, r) = exp_split_sse2::<false>(_mm_add_ps(a, a));
+    let p = pow2_n_sse2(km);
+    let den = mad_sse2(p, r, _mm_add_ps(p, c(1.0)));
+    let big = _mm_sub_ps(c(1.0), _mm_div_ps(c(2.0), den));
+    let small = mad_sse2(_mm_mul_ps(a, _mm_mul_ps(a, a)), c(NEG_THIRD), a);
+    sel_sse2(_mm_cmplt_ps(a, c(SWITCH)), small, big)
 }
 
 #[inline]
@@ -66,8 +82,12 @@ fn tanh_sse2_tf(x: __m128) -> __m128 {
 #[inline]
 #[target_feature(enable = "sse2")]
 fn sigmoid_sse2_tf(x: __m128) -> __m128 {
-    let half = _mm_set1_ps(0.5);
-    mad_sse2(half, tanh_sse2_tf(_mm_mul_ps(half, x)), half)
+    let c = _mm_set1_ps;
+    // min/max return their second operand when either is NaN: NaN propagates.
+    let x = _mm_max_ps(c(SIGMOID_LO), _mm_min_ps(c(SIGMOID_HI), x));
+    let (km, r) = exp_split_sse2::<true>(x);
+    let den = mad_sse2(pow2_n_sse2(km), _mm_add_ps(r, c(1.0)), c(1.0));
+    _mm_div_ps(c(1.0), den)
 }
 
 /// Fast `tanh` on four lanes (SSE2). Bit-identical to [`crate::activation::fast::tanh`] per lane.
@@ -128,32 +148,54 @@ slice_sse2!(
 
 // ---------------------------------------------------------------- AVX2 + FMA
 
+/// `2^n` from `km = MAGIC + n` (see `fast::pow2_n`).
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn pow2_n_avx2(km: __m256) -> __m256 {
+    _mm256_castsi256_ps(_mm256_add_epi32(
+        _mm256_slli_epi32::<23>(_mm256_castps_si256(km)),
+        _mm256_set1_epi32(0x3f80_0000),
+    ))
+}
+
+/// `e^y = 2^n (1 + r)` as `(km, r)` (`e^{-y}` with `NEG`): `fast::exp_split`, fused.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn exp_split_avx2<const NEG: bool>(y: __m256) -> (__m256, __m256) {
+    let c = _mm256_set1_ps;
+    let fma = _mm256_fmadd_ps;
+    if NEG {
+        let km = fma(y, c(-LOG2E), c(MAGIC));
+        let k = _mm256_sub_ps(km, c(MAGIC));
+        let w = fma(k, c(LN2), y);
+        let h = fma(fma(fma(c(-G4), w, c(G3)), w, c(-G2)), w, c(G1));
+        let r1 = _mm256_mul_ps(w, h);
+        // fmsub(w, r1, w) = w * r1 - w, fused.
+        (km, _mm256_fmsub_ps(w, r1, w))
+    } else {
+        let km = fma(y, c(LOG2E), c(MAGIC));
+        let k = _mm256_sub_ps(km, c(MAGIC));
+        // fnmadd(k, c, y) = y - k * c, fused (== fma(-k, c, y)).
+        let u = _mm256_fnmadd_ps(k, c(LN2), y);
+        let h = fma(fma(fma(c(G4), u, c(G3)), u, c(G2)), u, c(G1));
+        let r1 = _mm256_mul_ps(u, h);
+        (km, fma(u, r1, u))
+    }
+}
+
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 fn tanh_abs_avx2(a: __m256) -> __m256 {
     let c = _mm256_set1_ps;
     // CLAMP < a ? CLAMP : a, so NaN propagates.
     let a = _mm256_min_ps(c(CLAMP), a);
-    let s = _mm256_mul_ps(a, a);
-    let p = _mm256_fmadd_ps(_mm256_fmadd_ps(c(P2), s, c(P1)), s, c(P0));
-    let q = _mm256_fmadd_ps(_mm256_fmadd_ps(c(Q2), s, c(Q1)), s, c(1.0));
-    let km = _mm256_fmadd_ps(a, c(TWO_LOG2E), c(MAGIC));
-    let k = _mm256_sub_ps(km, c(MAGIC));
-    let a2 = _mm256_add_ps(a, a);
-    // fnmadd(k, c, d) = d - k * c, fused (== fma(-k, c, d)).
-    let f = _mm256_fnmadd_ps(k, c(LN2_LO), _mm256_fnmadd_ps(k, c(LN2_HI), a2));
-    let pow_mn_bits =
-        _mm256_sub_epi32(_mm256_set1_epi32(0x3f80_0000), _mm256_slli_epi32::<23>(_mm256_castps_si256(km)));
-    let pow_mn = _mm256_castsi256_ps(pow_mn_bits);
-    let pow_1mn = _mm256_castsi256_ps(_mm256_add_epi32(pow_mn_bits, _mm256_set1_epi32(0x0080_0000)));
-    let g = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_fmadd_ps(c(G5), f, c(G4)), f, c(G3)), f, c(G2));
-    let g = _mm256_fmadd_ps(_mm256_fmadd_ps(g, f, c(G1)), f, c(G0));
-    let den = _mm256_fmadd_ps(f, g, _mm256_add_ps(c(1.0), pow_mn));
-    let big = _mm256_cmp_ps::<_CMP_GE_OQ>(a, c(SWITCH));
+    let (km, r) = exp_split_avx2::<false>(_mm256_add_ps(a, a));
+    let p = pow2_n_avx2(km);
+    let den = _mm256_fmadd_ps(p, r, _mm256_add_ps(p, c(1.0)));
+    let big = _mm256_sub_ps(c(1.0), _mm256_div_ps(c(2.0), den));
+    let small = _mm256_fmadd_ps(_mm256_mul_ps(a, _mm256_mul_ps(a, a)), c(NEG_THIRD), a);
     // blendv(b, a, m) = m ? a : b
-    let quo = _mm256_div_ps(_mm256_blendv_ps(p, pow_1mn, big), _mm256_blendv_ps(q, den, big));
-    let small = _mm256_fmadd_ps(a, _mm256_mul_ps(s, quo), a);
-    _mm256_blendv_ps(small, _mm256_sub_ps(c(1.0), quo), big)
+    _mm256_blendv_ps(big, small, _mm256_cmp_ps::<_CMP_LT_OQ>(a, c(SWITCH)))
 }
 
 /// Fast `tanh` on eight lanes (AVX2+FMA). Bit-identical to [`crate::activation::fast::tanh_fused`] per lane.
@@ -181,8 +223,12 @@ pub fn tanh_avx2(x: __m256) -> __m256 {
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 pub fn sigmoid_avx2(x: __m256) -> __m256 {
-    let half = _mm256_set1_ps(0.5);
-    _mm256_fmadd_ps(half, tanh_avx2(_mm256_mul_ps(half, x)), half)
+    let c = _mm256_set1_ps;
+    // min/max return their second operand when either is NaN: NaN propagates.
+    let x = _mm256_max_ps(c(SIGMOID_LO), _mm256_min_ps(c(SIGMOID_HI), x));
+    let (km, r) = exp_split_avx2::<true>(x);
+    let den = _mm256_fmadd_ps(pow2_n_avx2(km), _mm256_add_ps(r, c(1.0)), c(1.0));
+    _mm256_div_ps(c(1.0), den)
 }
 
 macro_rules! slice_avx2 {
