@@ -4,78 +4,102 @@
 //! [`crate::activation::fast::tanh_fused`] / [`crate::activation::fast::sigmoid_fused`], so results are bit-identical
 //! to those scalar models (and to the x86_64 AVX2+FMA tier). Division is IEEE `vdivq_f32`.
 
-use crate::activation::fast::{CLAMP, G1, G2, G3, G4, LN2, LOG2E, MAGIC, NEG_THIRD, SIGMOID_HI, SIGMOID_LO, SWITCH};
+// Intrinsics are safe to call where their features are enabled on recent compilers and
+// `unsafe` elsewhere: keep both building.
+#![allow(unused_unsafe)]
+
+use super::lanes::{sigmoid_lanes, tanh_lanes, Lanes};
 use core::arch::aarch64::*;
 
-/// `a * b + c`, fused.
-#[inline]
-#[target_feature(enable = "neon")]
-fn fma(a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
-    vfmaq_f32(c, a, b)
-}
+/// NEON lanes for the shared formulas: every multiply-add fused, like the fused model.
+#[derive(Clone, Copy)]
+struct Neon(());
 
-/// `2^n` from `km = MAGIC + n` (see `fast::pow2_n`).
-#[inline]
-#[target_feature(enable = "neon")]
-fn pow2_n(km: float32x4_t) -> float32x4_t {
-    vreinterpretq_f32_u32(vaddq_u32(vshlq_n_u32::<23>(vreinterpretq_u32_f32(km)), vdupq_n_u32(0x3f80_0000)))
-}
-
-/// `e^y = 2^n (1 + r)` as `(km, r)` (`e^{-y}` with `NEG`): `fast::exp_split`, fused.
-#[inline]
-#[target_feature(enable = "neon")]
-fn exp_split<const NEG: bool>(y: float32x4_t) -> (float32x4_t, float32x4_t) {
-    let c = vdupq_n_f32;
-    if NEG {
-        let km = fma(y, c(-LOG2E), c(MAGIC));
-        let k = vsubq_f32(km, c(MAGIC));
-        let w = fma(k, c(LN2), y);
-        let h = fma(fma(fma(c(-G4), w, c(G3)), w, c(-G2)), w, c(G1));
-        let r1 = vmulq_f32(w, h);
-        // fma(w, r1, -w) = w * r1 - w, fused.
-        (km, fma(w, r1, vnegq_f32(w)))
-    } else {
-        let km = fma(y, c(LOG2E), c(MAGIC));
-        let k = vsubq_f32(km, c(MAGIC));
-        // vfmsq_f32(y, k, c) = y - k * c, fused (== fma(-k, c, y)).
-        let u = vfmsq_f32(y, k, c(LN2));
-        let h = fma(fma(fma(c(G4), u, c(G3)), u, c(G2)), u, c(G1));
-        let r1 = vmulq_f32(u, h);
-        (km, fma(u, r1, u))
+// SAFETY (every `unsafe` block in this impl): NEON is part of the aarch64 baseline, so these
+// intrinsics are always available; none of them touches memory.
+impl Lanes for Neon {
+    type V = float32x4_t;
+    type M = uint32x4_t;
+    #[inline(always)]
+    fn splat(self, x: f32) -> float32x4_t {
+        unsafe { vdupq_n_f32(x) }
+    }
+    #[inline(always)]
+    fn add(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        unsafe { vaddq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        unsafe { vsubq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        unsafe { vmulq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        unsafe { vdivq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn mad(self, a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
+        unsafe { vfmaq_f32(c, a, b) }
+    }
+    #[inline(always)]
+    fn msub(self, a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
+        // a·b + (−c), fused.
+        unsafe { vfmaq_f32(vnegq_f32(c), a, b) }
+    }
+    #[inline(always)]
+    fn nmad(self, a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
+        // vfmsq_f32(c, a, b) = c − a·b, fused.
+        unsafe { vfmsq_f32(c, a, b) }
+    }
+    #[inline(always)]
+    fn min(self, c: float32x4_t, x: float32x4_t) -> float32x4_t {
+        // FMIN: NaN if either lane is NaN.
+        unsafe { vminq_f32(c, x) }
+    }
+    #[inline(always)]
+    fn max(self, c: float32x4_t, x: float32x4_t) -> float32x4_t {
+        unsafe { vmaxq_f32(c, x) }
+    }
+    #[inline(always)]
+    fn lt(self, a: float32x4_t, b: float32x4_t) -> uint32x4_t {
+        unsafe { vcltq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn select(self, m: uint32x4_t, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        unsafe { vbslq_f32(m, a, b) }
+    }
+    #[inline(always)]
+    fn pow2_n(self, km: float32x4_t) -> float32x4_t {
+        unsafe {
+            vreinterpretq_f32_u32(vaddq_u32(vshlq_n_u32::<23>(vreinterpretq_u32_f32(km)), vdupq_n_u32(0x3f80_0000)))
+        }
+    }
+    #[inline(always)]
+    fn abs(self, x: float32x4_t) -> float32x4_t {
+        unsafe { vabsq_f32(x) }
+    }
+    #[inline(always)]
+    fn or_sign(self, y: float32x4_t, x: float32x4_t) -> float32x4_t {
+        unsafe {
+            let sign = vdupq_n_u32(0x8000_0000);
+            vreinterpretq_f32_u32(vorrq_u32(vreinterpretq_u32_f32(y), vandq_u32(sign, vreinterpretq_u32_f32(x))))
+        }
     }
 }
 
 #[inline]
 #[target_feature(enable = "neon")]
-fn tanh_abs_neon(a: float32x4_t) -> float32x4_t {
-    let c = vdupq_n_f32;
-    // FMIN propagates NaN; otherwise min(CLAMP, a).
-    let a = vminq_f32(c(CLAMP), a);
-    let (km, r) = exp_split::<false>(vaddq_f32(a, a));
-    let p = pow2_n(km);
-    let den = fma(p, r, vaddq_f32(p, c(1.0)));
-    let big = vsubq_f32(c(1.0), vdivq_f32(c(2.0), den));
-    let small = fma(vmulq_f32(a, vmulq_f32(a, a)), c(NEG_THIRD), a);
-    vbslq_f32(vcltq_f32(a, c(SWITCH)), small, big)
-}
-
-#[inline]
-#[target_feature(enable = "neon")]
 fn tanh_neon_tf(x: float32x4_t) -> float32x4_t {
-    let sign = vdupq_n_u32(0x8000_0000);
-    let y = tanh_abs_neon(vabsq_f32(x));
-    vreinterpretq_f32_u32(vorrq_u32(vreinterpretq_u32_f32(y), vandq_u32(sign, vreinterpretq_u32_f32(x))))
+    tanh_lanes(Neon(()), x)
 }
 
 #[inline]
 #[target_feature(enable = "neon")]
 fn sigmoid_neon_tf(x: float32x4_t) -> float32x4_t {
-    let c = vdupq_n_f32;
-    // FMIN / FMAX propagate NaN.
-    let x = vmaxq_f32(c(SIGMOID_LO), vminq_f32(c(SIGMOID_HI), x));
-    let (km, r) = exp_split::<true>(x);
-    let den = fma(pow2_n(km), vaddq_f32(r, c(1.0)), c(1.0));
-    vdivq_f32(c(1.0), den)
+    sigmoid_lanes(Neon(()), x)
 }
 
 /// Fast `tanh` on four lanes (NEON). Bit-identical to [`crate::activation::fast::tanh_fused`] per lane.

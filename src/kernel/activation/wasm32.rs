@@ -4,76 +4,90 @@
 //! tier performs exactly the operations of [`crate::activation::fast::tanh`] / [`crate::activation::fast::sigmoid`]:
 //! bit-identical results per lane.
 
-use crate::activation::fast::{CLAMP, G1, G2, G3, G4, LN2, LOG2E, MAGIC, NEG_THIRD, SIGMOID_HI, SIGMOID_LO, SWITCH};
+use super::lanes::{sigmoid_lanes, tanh_lanes, Lanes};
 use core::arch::wasm32::*;
 
-/// `a * b + c` with two roundings (as the scalar tier).
-#[inline]
-#[target_feature(enable = "simd128")]
-fn mad(a: v128, b: v128, c: v128) -> v128 {
-    f32x4_add(f32x4_mul(a, b), c)
-}
+/// simd128 lanes for the shared formulas: separate multiply and add, like the scalar model.
+#[derive(Clone, Copy)]
+struct Simd128(());
 
-/// `2^n` from `km = MAGIC + n` (see `fast::pow2_n`).
-#[inline]
-#[target_feature(enable = "simd128")]
-fn pow2_n(km: v128) -> v128 {
-    i32x4_add(i32x4_shl(km, 23), u32x4_splat(0x3f80_0000))
-}
-
-/// `e^y = 2^n (1 + r)` as `(km, r)` (`e^{-y}` with `NEG`): `fast::exp_split`, plain rounding.
-#[inline]
-#[target_feature(enable = "simd128")]
-fn exp_split<const NEG: bool>(y: v128) -> (v128, v128) {
-    let c = f32x4_splat;
-    if NEG {
-        let km = mad(y, c(-LOG2E), c(MAGIC));
-        let k = f32x4_sub(km, c(MAGIC));
-        let w = mad(k, c(LN2), y);
-        let h = mad(mad(mad(c(-G4), w, c(G3)), w, c(-G2)), w, c(G1));
-        let r1 = f32x4_mul(w, h);
-        (km, f32x4_sub(f32x4_mul(w, r1), w))
-    } else {
-        let km = mad(y, c(LOG2E), c(MAGIC));
-        let k = f32x4_sub(km, c(MAGIC));
-        let u = f32x4_sub(y, f32x4_mul(k, c(LN2)));
-        let h = mad(mad(mad(c(G4), u, c(G3)), u, c(G2)), u, c(G1));
-        let r1 = f32x4_mul(u, h);
-        (km, mad(u, r1, u))
+// The intrinsics are safe: this module exists only when simd128 is enabled crate-wide.
+impl Lanes for Simd128 {
+    type V = v128;
+    type M = v128;
+    #[inline(always)]
+    fn splat(self, x: f32) -> v128 {
+        f32x4_splat(x)
+    }
+    #[inline(always)]
+    fn add(self, a: v128, b: v128) -> v128 {
+        f32x4_add(a, b)
+    }
+    #[inline(always)]
+    fn sub(self, a: v128, b: v128) -> v128 {
+        f32x4_sub(a, b)
+    }
+    #[inline(always)]
+    fn mul(self, a: v128, b: v128) -> v128 {
+        f32x4_mul(a, b)
+    }
+    #[inline(always)]
+    fn div(self, a: v128, b: v128) -> v128 {
+        f32x4_div(a, b)
+    }
+    #[inline(always)]
+    fn mad(self, a: v128, b: v128, c: v128) -> v128 {
+        f32x4_add(f32x4_mul(a, b), c)
+    }
+    #[inline(always)]
+    fn msub(self, a: v128, b: v128, c: v128) -> v128 {
+        f32x4_sub(f32x4_mul(a, b), c)
+    }
+    #[inline(always)]
+    fn nmad(self, a: v128, b: v128, c: v128) -> v128 {
+        f32x4_sub(c, f32x4_mul(a, b))
+    }
+    #[inline(always)]
+    fn min(self, c: v128, x: v128) -> v128 {
+        // f32x4.min: NaN if either lane is NaN.
+        f32x4_min(c, x)
+    }
+    #[inline(always)]
+    fn max(self, c: v128, x: v128) -> v128 {
+        f32x4_max(c, x)
+    }
+    #[inline(always)]
+    fn lt(self, a: v128, b: v128) -> v128 {
+        f32x4_lt(a, b)
+    }
+    #[inline(always)]
+    fn select(self, m: v128, a: v128, b: v128) -> v128 {
+        v128_bitselect(a, b, m)
+    }
+    #[inline(always)]
+    fn pow2_n(self, km: v128) -> v128 {
+        i32x4_add(i32x4_shl(km, 23), u32x4_splat(0x3f80_0000))
+    }
+    #[inline(always)]
+    fn abs(self, x: v128) -> v128 {
+        v128_andnot(x, u32x4_splat(0x8000_0000))
+    }
+    #[inline(always)]
+    fn or_sign(self, y: v128, x: v128) -> v128 {
+        v128_or(y, v128_and(x, u32x4_splat(0x8000_0000)))
     }
 }
 
 #[inline]
 #[target_feature(enable = "simd128")]
-fn tanh_abs_simd128(a: v128) -> v128 {
-    let c = f32x4_splat;
-    // f32x4.min propagates NaN; otherwise min(CLAMP, a).
-    let a = f32x4_min(c(CLAMP), a);
-    let (km, r) = exp_split::<false>(f32x4_add(a, a));
-    let p = pow2_n(km);
-    let den = mad(p, r, f32x4_add(p, c(1.0)));
-    let big = f32x4_sub(c(1.0), f32x4_div(c(2.0), den));
-    let small = mad(f32x4_mul(a, f32x4_mul(a, a)), c(NEG_THIRD), a);
-    v128_bitselect(small, big, f32x4_lt(a, c(SWITCH)))
-}
-
-#[inline]
-#[target_feature(enable = "simd128")]
 fn tanh_simd128_tf(x: v128) -> v128 {
-    let sign = u32x4_splat(0x8000_0000);
-    let y = tanh_abs_simd128(v128_andnot(x, sign));
-    v128_or(y, v128_and(x, sign))
+    tanh_lanes(Simd128(()), x)
 }
 
 #[inline]
 #[target_feature(enable = "simd128")]
 fn sigmoid_simd128_tf(x: v128) -> v128 {
-    let c = f32x4_splat;
-    // f32x4.min / f32x4.max propagate NaN.
-    let x = f32x4_max(c(SIGMOID_LO), f32x4_min(c(SIGMOID_HI), x));
-    let (km, r) = exp_split::<true>(x);
-    let den = mad(pow2_n(km), f32x4_add(r, c(1.0)), c(1.0));
-    f32x4_div(c(1.0), den)
+    sigmoid_lanes(Simd128(()), x)
 }
 
 /// Fast `tanh` on four lanes (wasm simd128). Bit-identical to [`crate::activation::fast::tanh`] per lane.

@@ -10,84 +10,98 @@
 //! with those features, or after checking `is_x86_feature_detected!("avx2")` and
 //! `is_x86_feature_detected!("fma")` (then inside `unsafe`).
 
-use crate::activation::fast::{CLAMP, G1, G2, G3, G4, LN2, LOG2E, MAGIC, NEG_THIRD, SIGMOID_HI, SIGMOID_LO, SWITCH};
+// Intrinsics are safe to call where their features are enabled on recent compilers and
+// `unsafe` elsewhere: keep both building.
+#![allow(unused_unsafe)]
+
+use super::lanes::{sigmoid_lanes, tanh_lanes, Lanes};
 use core::arch::x86_64::*;
 
 // ---------------------------------------------------------------- SSE2
 
-#[inline]
-#[target_feature(enable = "sse2")]
-fn sel_sse2(mask: __m128, a: __m128, b: __m128) -> __m128 {
-    _mm_or_ps(_mm_and_ps(mask, a), _mm_andnot_ps(mask, b))
-}
+/// SSE2 lanes for the shared formulas: separate multiply and add, like the scalar model.
+#[derive(Clone, Copy)]
+struct Sse2(());
 
-/// `a * b + c` with two roundings (as the scalar tier).
-#[inline]
-#[target_feature(enable = "sse2")]
-fn mad_sse2(a: __m128, b: __m128, c: __m128) -> __m128 {
-    _mm_add_ps(_mm_mul_ps(a, b), c)
-}
-
-/// `2^n` from `km = MAGIC + n` (see `fast::pow2_n`).
-#[inline]
-#[target_feature(enable = "sse2")]
-fn pow2_n_sse2(km: __m128) -> __m128 {
-    _mm_castsi128_ps(_mm_add_epi32(_mm_slli_epi32::<23>(_mm_castps_si128(km)), _mm_set1_epi32(0x3f80_0000)))
-}
-
-/// `e^y = 2^n (1 + r)` as `(km, r)` (`e^{-y}` with `NEG`): `fast::exp_split`, plain rounding.
-#[inline]
-#[target_feature(enable = "sse2")]
-fn exp_split_sse2<const NEG: bool>(y: __m128) -> (__m128, __m128) {
-    let c = _mm_set1_ps;
-    if NEG {
-        let km = mad_sse2(y, c(-LOG2E), c(MAGIC));
-        let k = _mm_sub_ps(km, c(MAGIC));
-        let w = mad_sse2(k, c(LN2), y);
-        let h = mad_sse2(mad_sse2(mad_sse2(c(-G4), w, c(G3)), w, c(-G2)), w, c(G1));
-        let r1 = _mm_mul_ps(w, h);
-        (km, _mm_sub_ps(_mm_mul_ps(w, r1), w))
-    } else {
-        let km = mad_sse2(y, c(LOG2E), c(MAGIC));
-        let k = _mm_sub_ps(km, c(MAGIC));
-        let u = _mm_sub_ps(y, _mm_mul_ps(k, c(LN2)));
-        let h = mad_sse2(mad_sse2(mad_sse2(c(G4), u, c(G3)), u, c(G2)), u, c(G1));
-        let r1 = _mm_mul_ps(u, h);
-        (km, mad_sse2(u, r1, u))
+// SAFETY (every `unsafe` block in this impl): SSE2 is part of the x86_64 baseline, so these
+// intrinsics are always available; none of them touches memory.
+impl Lanes for Sse2 {
+    type V = __m128;
+    type M = __m128;
+    #[inline(always)]
+    fn splat(self, x: f32) -> __m128 {
+        unsafe { _mm_set1_ps(x) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m128, b: __m128) -> __m128 {
+        unsafe { _mm_add_ps(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m128, b: __m128) -> __m128 {
+        unsafe { _mm_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m128, b: __m128) -> __m128 {
+        unsafe { _mm_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m128, b: __m128) -> __m128 {
+        unsafe { _mm_div_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mad(self, a: __m128, b: __m128, c: __m128) -> __m128 {
+        unsafe { _mm_add_ps(_mm_mul_ps(a, b), c) }
+    }
+    #[inline(always)]
+    fn msub(self, a: __m128, b: __m128, c: __m128) -> __m128 {
+        unsafe { _mm_sub_ps(_mm_mul_ps(a, b), c) }
+    }
+    #[inline(always)]
+    fn nmad(self, a: __m128, b: __m128, c: __m128) -> __m128 {
+        unsafe { _mm_sub_ps(c, _mm_mul_ps(a, b)) }
+    }
+    #[inline(always)]
+    fn min(self, c: __m128, x: __m128) -> __m128 {
+        unsafe { _mm_min_ps(c, x) }
+    }
+    #[inline(always)]
+    fn max(self, c: __m128, x: __m128) -> __m128 {
+        unsafe { _mm_max_ps(c, x) }
+    }
+    #[inline(always)]
+    fn lt(self, a: __m128, b: __m128) -> __m128 {
+        unsafe { _mm_cmplt_ps(a, b) }
+    }
+    #[inline(always)]
+    fn select(self, m: __m128, a: __m128, b: __m128) -> __m128 {
+        unsafe { _mm_or_ps(_mm_and_ps(m, a), _mm_andnot_ps(m, b)) }
+    }
+    #[inline(always)]
+    fn pow2_n(self, km: __m128) -> __m128 {
+        unsafe {
+            _mm_castsi128_ps(_mm_add_epi32(_mm_slli_epi32::<23>(_mm_castps_si128(km)), _mm_set1_epi32(0x3f80_0000)))
+        }
+    }
+    #[inline(always)]
+    fn abs(self, x: __m128) -> __m128 {
+        unsafe { _mm_andnot_ps(_mm_set1_ps(-0.0), x) }
+    }
+    #[inline(always)]
+    fn or_sign(self, y: __m128, x: __m128) -> __m128 {
+        unsafe { _mm_or_ps(y, _mm_and_ps(_mm_set1_ps(-0.0), x)) }
     }
 }
 
 #[inline]
 #[target_feature(enable = "sse2")]
-fn tanh_abs_sse2(a: __m128) -> __m128 {
-    let c = _mm_set1_ps;
-    // CLAMP < a ? CLAMP : a, so NaN propagates.
-    let a = _mm_min_ps(c(CLAMP), a);
-    let (km, r) = exp_split_sse2::<false>(_mm_add_ps(a, a));
-    let p = pow2_n_sse2(km);
-    let den = mad_sse2(p, r, _mm_add_ps(p, c(1.0)));
-    let big = _mm_sub_ps(c(1.0), _mm_div_ps(c(2.0), den));
-    let small = mad_sse2(_mm_mul_ps(a, _mm_mul_ps(a, a)), c(NEG_THIRD), a);
-    sel_sse2(_mm_cmplt_ps(a, c(SWITCH)), small, big)
-}
-
-#[inline]
-#[target_feature(enable = "sse2")]
 fn tanh_sse2_tf(x: __m128) -> __m128 {
-    let sign = _mm_set1_ps(-0.0);
-    let y = tanh_abs_sse2(_mm_andnot_ps(sign, x));
-    _mm_or_ps(y, _mm_and_ps(sign, x))
+    tanh_lanes(Sse2(()), x)
 }
 
 #[inline]
 #[target_feature(enable = "sse2")]
 fn sigmoid_sse2_tf(x: __m128) -> __m128 {
-    let c = _mm_set1_ps;
-    // min/max return their second operand when either is NaN: NaN propagates.
-    let x = _mm_max_ps(c(SIGMOID_LO), _mm_min_ps(c(SIGMOID_HI), x));
-    let (km, r) = exp_split_sse2::<true>(x);
-    let den = mad_sse2(pow2_n_sse2(km), _mm_add_ps(r, c(1.0)), c(1.0));
-    _mm_div_ps(c(1.0), den)
+    sigmoid_lanes(Sse2(()), x)
 }
 
 /// Fast `tanh` on four lanes (SSE2). Bit-identical to [`crate::activation::fast::tanh`] per lane.
@@ -148,54 +162,83 @@ slice_sse2!(
 
 // ---------------------------------------------------------------- AVX2 + FMA
 
-/// `2^n` from `km = MAGIC + n` (see `fast::pow2_n`).
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-fn pow2_n_avx2(km: __m256) -> __m256 {
-    _mm256_castsi256_ps(_mm256_add_epi32(
-        _mm256_slli_epi32::<23>(_mm256_castps_si256(km)),
-        _mm256_set1_epi32(0x3f80_0000),
-    ))
-}
+/// AVX2+FMA lanes for the shared formulas: every multiply-add fused, like the fused model.
+/// Only the `#[target_feature(enable = "avx2,fma")]` functions below create one.
+#[derive(Clone, Copy)]
+struct Avx2(());
 
-/// `e^y = 2^n (1 + r)` as `(km, r)` (`e^{-y}` with `NEG`): `fast::exp_split`, fused.
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-fn exp_split_avx2<const NEG: bool>(y: __m256) -> (__m256, __m256) {
-    let c = _mm256_set1_ps;
-    let fma = _mm256_fmadd_ps;
-    if NEG {
-        let km = fma(y, c(-LOG2E), c(MAGIC));
-        let k = _mm256_sub_ps(km, c(MAGIC));
-        let w = fma(k, c(LN2), y);
-        let h = fma(fma(fma(c(-G4), w, c(G3)), w, c(-G2)), w, c(G1));
-        let r1 = _mm256_mul_ps(w, h);
-        // fmsub(w, r1, w) = w * r1 - w, fused.
-        (km, _mm256_fmsub_ps(w, r1, w))
-    } else {
-        let km = fma(y, c(LOG2E), c(MAGIC));
-        let k = _mm256_sub_ps(km, c(MAGIC));
-        // fnmadd(k, c, y) = y - k * c, fused (== fma(-k, c, y)).
-        let u = _mm256_fnmadd_ps(k, c(LN2), y);
-        let h = fma(fma(fma(c(G4), u, c(G3)), u, c(G2)), u, c(G1));
-        let r1 = _mm256_mul_ps(u, h);
-        (km, fma(u, r1, u))
+// SAFETY (every `unsafe` block in this impl): an `Avx2` value exists only inside this
+// module's `#[target_feature(enable = "avx2,fma")]` functions, whose callers guarantee AVX2
+// and FMA; none of these intrinsics touches memory.
+impl Lanes for Avx2 {
+    type V = __m256;
+    type M = __m256;
+    #[inline(always)]
+    fn splat(self, x: f32) -> __m256 {
+        unsafe { _mm256_set1_ps(x) }
     }
-}
-
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-fn tanh_abs_avx2(a: __m256) -> __m256 {
-    let c = _mm256_set1_ps;
-    // CLAMP < a ? CLAMP : a, so NaN propagates.
-    let a = _mm256_min_ps(c(CLAMP), a);
-    let (km, r) = exp_split_avx2::<false>(_mm256_add_ps(a, a));
-    let p = pow2_n_avx2(km);
-    let den = _mm256_fmadd_ps(p, r, _mm256_add_ps(p, c(1.0)));
-    let big = _mm256_sub_ps(c(1.0), _mm256_div_ps(c(2.0), den));
-    let small = _mm256_fmadd_ps(_mm256_mul_ps(a, _mm256_mul_ps(a, a)), c(NEG_THIRD), a);
-    // blendv(b, a, m) = m ? a : b
-    _mm256_blendv_ps(big, small, _mm256_cmp_ps::<_CMP_LT_OQ>(a, c(SWITCH)))
+    #[inline(always)]
+    fn add(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_add_ps(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_div_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mad(self, a: __m256, b: __m256, c: __m256) -> __m256 {
+        unsafe { _mm256_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn msub(self, a: __m256, b: __m256, c: __m256) -> __m256 {
+        unsafe { _mm256_fmsub_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn nmad(self, a: __m256, b: __m256, c: __m256) -> __m256 {
+        unsafe { _mm256_fnmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn min(self, c: __m256, x: __m256) -> __m256 {
+        unsafe { _mm256_min_ps(c, x) }
+    }
+    #[inline(always)]
+    fn max(self, c: __m256, x: __m256) -> __m256 {
+        unsafe { _mm256_max_ps(c, x) }
+    }
+    #[inline(always)]
+    fn lt(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_cmp_ps::<_CMP_LT_OQ>(a, b) }
+    }
+    #[inline(always)]
+    fn select(self, m: __m256, a: __m256, b: __m256) -> __m256 {
+        // blendv(b, a, m) = m ? a : b
+        unsafe { _mm256_blendv_ps(b, a, m) }
+    }
+    #[inline(always)]
+    fn pow2_n(self, km: __m256) -> __m256 {
+        unsafe {
+            _mm256_castsi256_ps(_mm256_add_epi32(
+                _mm256_slli_epi32::<23>(_mm256_castps_si256(km)),
+                _mm256_set1_epi32(0x3f80_0000),
+            ))
+        }
+    }
+    #[inline(always)]
+    fn abs(self, x: __m256) -> __m256 {
+        unsafe { _mm256_andnot_ps(_mm256_set1_ps(-0.0), x) }
+    }
+    #[inline(always)]
+    fn or_sign(self, y: __m256, x: __m256) -> __m256 {
+        unsafe { _mm256_or_ps(y, _mm256_and_ps(_mm256_set1_ps(-0.0), x)) }
+    }
 }
 
 /// Fast `tanh` on eight lanes (AVX2+FMA). Bit-identical to [`crate::activation::fast::tanh_fused`] per lane.
@@ -208,9 +251,7 @@ fn tanh_abs_avx2(a: __m256) -> __m256 {
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 pub fn tanh_avx2(x: __m256) -> __m256 {
-    let sign = _mm256_set1_ps(-0.0);
-    let y = tanh_abs_avx2(_mm256_andnot_ps(sign, x));
-    _mm256_or_ps(y, _mm256_and_ps(sign, x))
+    tanh_lanes(Avx2(()), x)
 }
 
 /// Fast `sigmoid` on eight lanes (AVX2+FMA). Bit-identical to [`crate::activation::fast::sigmoid_fused`].
@@ -223,12 +264,7 @@ pub fn tanh_avx2(x: __m256) -> __m256 {
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 pub fn sigmoid_avx2(x: __m256) -> __m256 {
-    let c = _mm256_set1_ps;
-    // min/max return their second operand when either is NaN: NaN propagates.
-    let x = _mm256_max_ps(c(SIGMOID_LO), _mm256_min_ps(c(SIGMOID_HI), x));
-    let (km, r) = exp_split_avx2::<true>(x);
-    let den = _mm256_fmadd_ps(pow2_n_avx2(km), _mm256_add_ps(r, c(1.0)), c(1.0));
-    _mm256_div_ps(c(1.0), den)
+    sigmoid_lanes(Avx2(()), x)
 }
 
 macro_rules! slice_avx2 {
