@@ -6,11 +6,17 @@ use core::arch::aarch64::*;
 
 use crate::activation::{Activation, ActivationKind};
 use crate::kernel::activation::aarch64 as fast;
+use crate::kernel::activation::lanes::Lanes;
 use crate::kernel::simd::{self, Simd};
 
 /// Token for NEON (enabled on every AArch64 target this crate builds for).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Neon(());
+
+impl Neon {
+    /// The token: NEON is part of the AArch64 baseline.
+    pub(crate) const TOKEN: Neon = Neon(());
+}
 
 impl Simd for Neon {
     const LANES: usize = 4;
@@ -67,6 +73,61 @@ impl Simd for Neon {
         match A::KIND {
             ActivationKind::Fast => fast::tanh_neon(v),
             ActivationKind::Exact => self.map(v, A::tanh),
+        }
+    }
+}
+
+/// The fast activations' extra lane operations (`kernel::activation::lanes`).
+// SAFETY (every `unsafe` block in this impl): NEON is part of the aarch64 baseline; none of
+// these intrinsics touches memory.
+impl Lanes for Neon {
+    type M = uint32x4_t;
+    #[inline(always)]
+    fn div(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        unsafe { vdivq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn msub(self, a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
+        // a·b + (−c), fused.
+        unsafe { vfmaq_f32(vnegq_f32(c), a, b) }
+    }
+    #[inline(always)]
+    fn nmad(self, a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
+        // vfmsq_f32(c, a, b) = c − a·b, fused.
+        unsafe { vfmsq_f32(c, a, b) }
+    }
+    #[inline(always)]
+    fn min(self, c: float32x4_t, x: float32x4_t) -> float32x4_t {
+        // FMIN: NaN if either lane is NaN.
+        unsafe { vminq_f32(c, x) }
+    }
+    #[inline(always)]
+    fn max(self, c: float32x4_t, x: float32x4_t) -> float32x4_t {
+        unsafe { vmaxq_f32(c, x) }
+    }
+    #[inline(always)]
+    fn lt(self, a: float32x4_t, b: float32x4_t) -> uint32x4_t {
+        unsafe { vcltq_f32(a, b) }
+    }
+    #[inline(always)]
+    fn select(self, m: uint32x4_t, a: float32x4_t, b: float32x4_t) -> float32x4_t {
+        unsafe { vbslq_f32(m, a, b) }
+    }
+    #[inline(always)]
+    fn pow2_n(self, km: float32x4_t) -> float32x4_t {
+        unsafe {
+            vreinterpretq_f32_u32(vaddq_u32(vshlq_n_u32::<23>(vreinterpretq_u32_f32(km)), vdupq_n_u32(0x3f80_0000)))
+        }
+    }
+    #[inline(always)]
+    fn abs(self, x: float32x4_t) -> float32x4_t {
+        unsafe { vabsq_f32(x) }
+    }
+    #[inline(always)]
+    fn or_sign(self, y: float32x4_t, x: float32x4_t) -> float32x4_t {
+        unsafe {
+            let sign = vdupq_n_u32(0x8000_0000);
+            vreinterpretq_f32_u32(vorrq_u32(vreinterpretq_u32_f32(y), vandq_u32(sign, vreinterpretq_u32_f32(x))))
         }
     }
 }

@@ -8,98 +8,20 @@
 // `unsafe` elsewhere: keep both building.
 #![allow(unused_unsafe)]
 
-use super::lanes::{sigmoid_lanes, tanh_lanes, Lanes};
+use super::lanes::{sigmoid_lanes, tanh_lanes};
+use crate::kernel::aarch64::neon::Neon;
 use core::arch::aarch64::*;
-
-/// NEON lanes for the shared formulas: every multiply-add fused, like the fused model.
-#[derive(Clone, Copy)]
-struct Neon(());
-
-// SAFETY (every `unsafe` block in this impl): NEON is part of the aarch64 baseline, so these
-// intrinsics are always available; none of them touches memory.
-impl Lanes for Neon {
-    type V = float32x4_t;
-    type M = uint32x4_t;
-    #[inline(always)]
-    fn splat(self, x: f32) -> float32x4_t {
-        unsafe { vdupq_n_f32(x) }
-    }
-    #[inline(always)]
-    fn add(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
-        unsafe { vaddq_f32(a, b) }
-    }
-    #[inline(always)]
-    fn sub(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
-        unsafe { vsubq_f32(a, b) }
-    }
-    #[inline(always)]
-    fn mul(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
-        unsafe { vmulq_f32(a, b) }
-    }
-    #[inline(always)]
-    fn div(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
-        unsafe { vdivq_f32(a, b) }
-    }
-    #[inline(always)]
-    fn mad(self, a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
-        unsafe { vfmaq_f32(c, a, b) }
-    }
-    #[inline(always)]
-    fn msub(self, a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
-        // a·b + (−c), fused.
-        unsafe { vfmaq_f32(vnegq_f32(c), a, b) }
-    }
-    #[inline(always)]
-    fn nmad(self, a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
-        // vfmsq_f32(c, a, b) = c − a·b, fused.
-        unsafe { vfmsq_f32(c, a, b) }
-    }
-    #[inline(always)]
-    fn min(self, c: float32x4_t, x: float32x4_t) -> float32x4_t {
-        // FMIN: NaN if either lane is NaN.
-        unsafe { vminq_f32(c, x) }
-    }
-    #[inline(always)]
-    fn max(self, c: float32x4_t, x: float32x4_t) -> float32x4_t {
-        unsafe { vmaxq_f32(c, x) }
-    }
-    #[inline(always)]
-    fn lt(self, a: float32x4_t, b: float32x4_t) -> uint32x4_t {
-        unsafe { vcltq_f32(a, b) }
-    }
-    #[inline(always)]
-    fn select(self, m: uint32x4_t, a: float32x4_t, b: float32x4_t) -> float32x4_t {
-        unsafe { vbslq_f32(m, a, b) }
-    }
-    #[inline(always)]
-    fn pow2_n(self, km: float32x4_t) -> float32x4_t {
-        unsafe {
-            vreinterpretq_f32_u32(vaddq_u32(vshlq_n_u32::<23>(vreinterpretq_u32_f32(km)), vdupq_n_u32(0x3f80_0000)))
-        }
-    }
-    #[inline(always)]
-    fn abs(self, x: float32x4_t) -> float32x4_t {
-        unsafe { vabsq_f32(x) }
-    }
-    #[inline(always)]
-    fn or_sign(self, y: float32x4_t, x: float32x4_t) -> float32x4_t {
-        unsafe {
-            let sign = vdupq_n_u32(0x8000_0000);
-            vreinterpretq_f32_u32(vorrq_u32(vreinterpretq_u32_f32(y), vandq_u32(sign, vreinterpretq_u32_f32(x))))
-        }
-    }
-}
 
 #[inline]
 #[target_feature(enable = "neon")]
 fn tanh_neon_tf(x: float32x4_t) -> float32x4_t {
-    tanh_lanes(Neon(()), x)
+    tanh_lanes(Neon::TOKEN, x)
 }
 
 #[inline]
 #[target_feature(enable = "neon")]
 fn sigmoid_neon_tf(x: float32x4_t) -> float32x4_t {
-    sigmoid_lanes(Neon(()), x)
+    sigmoid_lanes(Neon::TOKEN, x)
 }
 
 /// Fast `tanh` on four lanes (NEON). Bit-identical to [`crate::activation::fast::tanh_fused`] per lane.

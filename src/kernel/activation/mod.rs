@@ -3,7 +3,7 @@
 //! bit-identical to which scalar model).
 
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64", all(target_arch = "wasm32", target_feature = "simd128")))]
-mod lanes;
+pub(crate) mod lanes;
 
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;

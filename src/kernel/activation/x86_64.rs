@@ -14,94 +14,22 @@
 // `unsafe` elsewhere: keep both building.
 #![allow(unused_unsafe)]
 
-use super::lanes::{sigmoid_lanes, tanh_lanes, Lanes};
+use super::lanes::{sigmoid_lanes, tanh_lanes};
+use crate::kernel::x86_64::{avx2::Avx2, sse2::Sse2};
 use core::arch::x86_64::*;
 
 // ---------------------------------------------------------------- SSE2
 
-/// SSE2 lanes for the shared formulas: separate multiply and add, like the scalar model.
-#[derive(Clone, Copy)]
-struct Sse2(());
-
-// SAFETY (every `unsafe` block in this impl): SSE2 is part of the x86_64 baseline, so these
-// intrinsics are always available; none of them touches memory.
-impl Lanes for Sse2 {
-    type V = __m128;
-    type M = __m128;
-    #[inline(always)]
-    fn splat(self, x: f32) -> __m128 {
-        unsafe { _mm_set1_ps(x) }
-    }
-    #[inline(always)]
-    fn add(self, a: __m128, b: __m128) -> __m128 {
-        unsafe { _mm_add_ps(a, b) }
-    }
-    #[inline(always)]
-    fn sub(self, a: __m128, b: __m128) -> __m128 {
-        unsafe { _mm_sub_ps(a, b) }
-    }
-    #[inline(always)]
-    fn mul(self, a: __m128, b: __m128) -> __m128 {
-        unsafe { _mm_mul_ps(a, b) }
-    }
-    #[inline(always)]
-    fn div(self, a: __m128, b: __m128) -> __m128 {
-        unsafe { _mm_div_ps(a, b) }
-    }
-    #[inline(always)]
-    fn mad(self, a: __m128, b: __m128, c: __m128) -> __m128 {
-        unsafe { _mm_add_ps(_mm_mul_ps(a, b), c) }
-    }
-    #[inline(always)]
-    fn msub(self, a: __m128, b: __m128, c: __m128) -> __m128 {
-        unsafe { _mm_sub_ps(_mm_mul_ps(a, b), c) }
-    }
-    #[inline(always)]
-    fn nmad(self, a: __m128, b: __m128, c: __m128) -> __m128 {
-        unsafe { _mm_sub_ps(c, _mm_mul_ps(a, b)) }
-    }
-    #[inline(always)]
-    fn min(self, c: __m128, x: __m128) -> __m128 {
-        unsafe { _mm_min_ps(c, x) }
-    }
-    #[inline(always)]
-    fn max(self, c: __m128, x: __m128) -> __m128 {
-        unsafe { _mm_max_ps(c, x) }
-    }
-    #[inline(always)]
-    fn lt(self, a: __m128, b: __m128) -> __m128 {
-        unsafe { _mm_cmplt_ps(a, b) }
-    }
-    #[inline(always)]
-    fn select(self, m: __m128, a: __m128, b: __m128) -> __m128 {
-        unsafe { _mm_or_ps(_mm_and_ps(m, a), _mm_andnot_ps(m, b)) }
-    }
-    #[inline(always)]
-    fn pow2_n(self, km: __m128) -> __m128 {
-        unsafe {
-            _mm_castsi128_ps(_mm_add_epi32(_mm_slli_epi32::<23>(_mm_castps_si128(km)), _mm_set1_epi32(0x3f80_0000)))
-        }
-    }
-    #[inline(always)]
-    fn abs(self, x: __m128) -> __m128 {
-        unsafe { _mm_andnot_ps(_mm_set1_ps(-0.0), x) }
-    }
-    #[inline(always)]
-    fn or_sign(self, y: __m128, x: __m128) -> __m128 {
-        unsafe { _mm_or_ps(y, _mm_and_ps(_mm_set1_ps(-0.0), x)) }
-    }
-}
-
 #[inline]
 #[target_feature(enable = "sse2")]
 fn tanh_sse2_tf(x: __m128) -> __m128 {
-    tanh_lanes(Sse2(()), x)
+    tanh_lanes(Sse2::TOKEN, x)
 }
 
 #[inline]
 #[target_feature(enable = "sse2")]
 fn sigmoid_sse2_tf(x: __m128) -> __m128 {
-    sigmoid_lanes(Sse2(()), x)
+    sigmoid_lanes(Sse2::TOKEN, x)
 }
 
 /// Fast `tanh` on four lanes (SSE2). Bit-identical to [`crate::activation::fast::tanh`] per lane.
@@ -162,85 +90,6 @@ slice_sse2!(
 
 // ---------------------------------------------------------------- AVX2 + FMA
 
-/// AVX2+FMA lanes for the shared formulas: every multiply-add fused, like the fused model.
-/// Only the `#[target_feature(enable = "avx2,fma")]` functions below create one.
-#[derive(Clone, Copy)]
-struct Avx2(());
-
-// SAFETY (every `unsafe` block in this impl): an `Avx2` value exists only inside this
-// module's `#[target_feature(enable = "avx2,fma")]` functions, whose callers guarantee AVX2
-// and FMA; none of these intrinsics touches memory.
-impl Lanes for Avx2 {
-    type V = __m256;
-    type M = __m256;
-    #[inline(always)]
-    fn splat(self, x: f32) -> __m256 {
-        unsafe { _mm256_set1_ps(x) }
-    }
-    #[inline(always)]
-    fn add(self, a: __m256, b: __m256) -> __m256 {
-        unsafe { _mm256_add_ps(a, b) }
-    }
-    #[inline(always)]
-    fn sub(self, a: __m256, b: __m256) -> __m256 {
-        unsafe { _mm256_sub_ps(a, b) }
-    }
-    #[inline(always)]
-    fn mul(self, a: __m256, b: __m256) -> __m256 {
-        unsafe { _mm256_mul_ps(a, b) }
-    }
-    #[inline(always)]
-    fn div(self, a: __m256, b: __m256) -> __m256 {
-        unsafe { _mm256_div_ps(a, b) }
-    }
-    #[inline(always)]
-    fn mad(self, a: __m256, b: __m256, c: __m256) -> __m256 {
-        unsafe { _mm256_fmadd_ps(a, b, c) }
-    }
-    #[inline(always)]
-    fn msub(self, a: __m256, b: __m256, c: __m256) -> __m256 {
-        unsafe { _mm256_fmsub_ps(a, b, c) }
-    }
-    #[inline(always)]
-    fn nmad(self, a: __m256, b: __m256, c: __m256) -> __m256 {
-        unsafe { _mm256_fnmadd_ps(a, b, c) }
-    }
-    #[inline(always)]
-    fn min(self, c: __m256, x: __m256) -> __m256 {
-        unsafe { _mm256_min_ps(c, x) }
-    }
-    #[inline(always)]
-    fn max(self, c: __m256, x: __m256) -> __m256 {
-        unsafe { _mm256_max_ps(c, x) }
-    }
-    #[inline(always)]
-    fn lt(self, a: __m256, b: __m256) -> __m256 {
-        unsafe { _mm256_cmp_ps::<_CMP_LT_OQ>(a, b) }
-    }
-    #[inline(always)]
-    fn select(self, m: __m256, a: __m256, b: __m256) -> __m256 {
-        // blendv(b, a, m) = m ? a : b
-        unsafe { _mm256_blendv_ps(b, a, m) }
-    }
-    #[inline(always)]
-    fn pow2_n(self, km: __m256) -> __m256 {
-        unsafe {
-            _mm256_castsi256_ps(_mm256_add_epi32(
-                _mm256_slli_epi32::<23>(_mm256_castps_si256(km)),
-                _mm256_set1_epi32(0x3f80_0000),
-            ))
-        }
-    }
-    #[inline(always)]
-    fn abs(self, x: __m256) -> __m256 {
-        unsafe { _mm256_andnot_ps(_mm256_set1_ps(-0.0), x) }
-    }
-    #[inline(always)]
-    fn or_sign(self, y: __m256, x: __m256) -> __m256 {
-        unsafe { _mm256_or_ps(y, _mm256_and_ps(_mm256_set1_ps(-0.0), x)) }
-    }
-}
-
 /// Fast `tanh` on eight lanes (AVX2+FMA). Bit-identical to [`crate::activation::fast::tanh_fused`] per lane.
 ///
 /// # Safety
@@ -251,7 +100,9 @@ impl Lanes for Avx2 {
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 pub fn tanh_avx2(x: __m256) -> __m256 {
-    tanh_lanes(Avx2(()), x)
+    // SAFETY: this function has `#[target_feature(enable = "avx2,fma")]`, whose callers
+    // guarantee AVX2 and FMA.
+    tanh_lanes(unsafe { Avx2::new_unchecked() }, x)
 }
 
 /// Fast `sigmoid` on eight lanes (AVX2+FMA). Bit-identical to [`crate::activation::fast::sigmoid_fused`].
@@ -264,7 +115,9 @@ pub fn tanh_avx2(x: __m256) -> __m256 {
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 pub fn sigmoid_avx2(x: __m256) -> __m256 {
-    sigmoid_lanes(Avx2(()), x)
+    // SAFETY: this function has `#[target_feature(enable = "avx2,fma")]`, whose callers
+    // guarantee AVX2 and FMA.
+    sigmoid_lanes(unsafe { Avx2::new_unchecked() }, x)
 }
 
 macro_rules! slice_avx2 {

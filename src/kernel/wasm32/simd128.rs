@@ -5,12 +5,18 @@
 use core::arch::wasm32::*;
 
 use crate::activation::{Activation, ActivationKind};
+use crate::kernel::activation::lanes::Lanes;
 use crate::kernel::activation::wasm32 as fast;
 use crate::kernel::simd::{self, Simd};
 
 /// Token for simd128 (this module is compiled only with `target_feature = "simd128"`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Simd128(());
+
+impl Simd128 {
+    /// The token: this module is compiled only with simd128 enabled crate-wide.
+    pub(crate) const TOKEN: Simd128 = Simd128(());
+}
 
 impl Simd for Simd128 {
     const LANES: usize = 4;
@@ -64,6 +70,53 @@ impl Simd for Simd128 {
             ActivationKind::Fast => fast::tanh_simd128(v),
             ActivationKind::Exact => self.map(v, A::tanh),
         }
+    }
+}
+
+/// The fast activations' extra lane operations (`kernel::activation::lanes`); the intrinsics
+/// are safe: this module exists only when simd128 is enabled crate-wide.
+impl Lanes for Simd128 {
+    type M = v128;
+    #[inline(always)]
+    fn div(self, a: v128, b: v128) -> v128 {
+        f32x4_div(a, b)
+    }
+    #[inline(always)]
+    fn msub(self, a: v128, b: v128, c: v128) -> v128 {
+        f32x4_sub(f32x4_mul(a, b), c)
+    }
+    #[inline(always)]
+    fn nmad(self, a: v128, b: v128, c: v128) -> v128 {
+        f32x4_sub(c, f32x4_mul(a, b))
+    }
+    #[inline(always)]
+    fn min(self, c: v128, x: v128) -> v128 {
+        // f32x4.min: NaN if either lane is NaN.
+        f32x4_min(c, x)
+    }
+    #[inline(always)]
+    fn max(self, c: v128, x: v128) -> v128 {
+        f32x4_max(c, x)
+    }
+    #[inline(always)]
+    fn lt(self, a: v128, b: v128) -> v128 {
+        f32x4_lt(a, b)
+    }
+    #[inline(always)]
+    fn select(self, m: v128, a: v128, b: v128) -> v128 {
+        v128_bitselect(a, b, m)
+    }
+    #[inline(always)]
+    fn pow2_n(self, km: v128) -> v128 {
+        i32x4_add(i32x4_shl(km, 23), u32x4_splat(0x3f80_0000))
+    }
+    #[inline(always)]
+    fn abs(self, x: v128) -> v128 {
+        v128_andnot(x, u32x4_splat(0x8000_0000))
+    }
+    #[inline(always)]
+    fn or_sign(self, y: v128, x: v128) -> v128 {
+        v128_or(y, v128_and(x, u32x4_splat(0x8000_0000)))
     }
 }
 

@@ -7,12 +7,24 @@
 use core::arch::x86_64::*;
 
 use crate::activation::{Activation, ActivationKind};
+use crate::kernel::activation::lanes::Lanes;
 use crate::kernel::activation::x86_64 as fast;
 use crate::kernel::simd::{self, Simd};
 
-/// Token for AVX2 + FMA. Only the `#[target_feature]` entry points below create it.
+/// Token for AVX2 + FMA. Only the `#[target_feature]` entry points below and the fast
+/// activations' AVX2 functions (through [`Avx2::new_unchecked`]) create it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Avx2(());
+
+impl Avx2 {
+    /// The token, for the fast activations' `#[target_feature]` functions.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    pub(crate) const unsafe fn new_unchecked() -> Avx2 {
+        Avx2(())
+    }
+}
 
 impl Simd for Avx2 {
     const LANES: usize = 8;
@@ -75,6 +87,59 @@ impl Simd for Avx2 {
             ActivationKind::Fast => unsafe { fast::tanh_avx2(v) },
             ActivationKind::Exact => self.map(v, A::tanh),
         }
+    }
+}
+
+/// The fast activations' extra lane operations (`kernel::activation::lanes`).
+// SAFETY (every `unsafe` block in this impl): an `Avx2` value exists only where AVX2 and FMA
+// are present (see the type); none of these intrinsics touches memory.
+impl Lanes for Avx2 {
+    type M = __m256;
+    #[inline(always)]
+    fn div(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_div_ps(a, b) }
+    }
+    #[inline(always)]
+    fn msub(self, a: __m256, b: __m256, c: __m256) -> __m256 {
+        unsafe { _mm256_fmsub_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn nmad(self, a: __m256, b: __m256, c: __m256) -> __m256 {
+        unsafe { _mm256_fnmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn min(self, c: __m256, x: __m256) -> __m256 {
+        unsafe { _mm256_min_ps(c, x) }
+    }
+    #[inline(always)]
+    fn max(self, c: __m256, x: __m256) -> __m256 {
+        unsafe { _mm256_max_ps(c, x) }
+    }
+    #[inline(always)]
+    fn lt(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_cmp_ps::<_CMP_LT_OQ>(a, b) }
+    }
+    #[inline(always)]
+    fn select(self, m: __m256, a: __m256, b: __m256) -> __m256 {
+        // blendv(b, a, m) = m ? a : b
+        unsafe { _mm256_blendv_ps(b, a, m) }
+    }
+    #[inline(always)]
+    fn pow2_n(self, km: __m256) -> __m256 {
+        unsafe {
+            _mm256_castsi256_ps(_mm256_add_epi32(
+                _mm256_slli_epi32::<23>(_mm256_castps_si256(km)),
+                _mm256_set1_epi32(0x3f80_0000),
+            ))
+        }
+    }
+    #[inline(always)]
+    fn abs(self, x: __m256) -> __m256 {
+        unsafe { _mm256_andnot_ps(_mm256_set1_ps(-0.0), x) }
+    }
+    #[inline(always)]
+    fn or_sign(self, y: __m256, x: __m256) -> __m256 {
+        unsafe { _mm256_or_ps(y, _mm256_and_ps(_mm256_set1_ps(-0.0), x)) }
     }
 }
 

@@ -7,12 +7,18 @@
 use core::arch::x86_64::*;
 
 use crate::activation::{Activation, ActivationKind};
+use crate::kernel::activation::lanes::Lanes;
 use crate::kernel::activation::x86_64 as fast;
 use crate::kernel::simd::{self, Simd};
 
 /// Token for SSE2, part of the x86-64 baseline (always present).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Sse2(());
+
+impl Sse2 {
+    /// The token: SSE2 is part of the x86-64 baseline.
+    pub(crate) const TOKEN: Sse2 = Sse2(());
+}
 
 impl Simd for Sse2 {
     const LANES: usize = 4;
@@ -65,6 +71,55 @@ impl Simd for Sse2 {
             ActivationKind::Fast => fast::tanh_sse2(v),
             ActivationKind::Exact => self.map(v, A::tanh),
         }
+    }
+}
+
+/// The fast activations' extra lane operations (`kernel::activation::lanes`).
+// SAFETY (every `unsafe` block in this impl): SSE2 is part of the x86_64 baseline, so these
+// intrinsics are always available; none of them touches memory.
+impl Lanes for Sse2 {
+    type M = __m128;
+    #[inline(always)]
+    fn div(self, a: __m128, b: __m128) -> __m128 {
+        unsafe { _mm_div_ps(a, b) }
+    }
+    #[inline(always)]
+    fn msub(self, a: __m128, b: __m128, c: __m128) -> __m128 {
+        unsafe { _mm_sub_ps(_mm_mul_ps(a, b), c) }
+    }
+    #[inline(always)]
+    fn nmad(self, a: __m128, b: __m128, c: __m128) -> __m128 {
+        unsafe { _mm_sub_ps(c, _mm_mul_ps(a, b)) }
+    }
+    #[inline(always)]
+    fn min(self, c: __m128, x: __m128) -> __m128 {
+        unsafe { _mm_min_ps(c, x) }
+    }
+    #[inline(always)]
+    fn max(self, c: __m128, x: __m128) -> __m128 {
+        unsafe { _mm_max_ps(c, x) }
+    }
+    #[inline(always)]
+    fn lt(self, a: __m128, b: __m128) -> __m128 {
+        unsafe { _mm_cmplt_ps(a, b) }
+    }
+    #[inline(always)]
+    fn select(self, m: __m128, a: __m128, b: __m128) -> __m128 {
+        unsafe { _mm_or_ps(_mm_and_ps(m, a), _mm_andnot_ps(m, b)) }
+    }
+    #[inline(always)]
+    fn pow2_n(self, km: __m128) -> __m128 {
+        unsafe {
+            _mm_castsi128_ps(_mm_add_epi32(_mm_slli_epi32::<23>(_mm_castps_si128(km)), _mm_set1_epi32(0x3f80_0000)))
+        }
+    }
+    #[inline(always)]
+    fn abs(self, x: __m128) -> __m128 {
+        unsafe { _mm_andnot_ps(_mm_set1_ps(-0.0), x) }
+    }
+    #[inline(always)]
+    fn or_sign(self, y: __m128, x: __m128) -> __m128 {
+        unsafe { _mm_or_ps(y, _mm_and_ps(_mm_set1_ps(-0.0), x)) }
     }
 }
 
