@@ -25,7 +25,9 @@
 //! the real functions: within one `n`, every operation is a rounding of a monotone function of
 //! the previous result, and across the `n` seams and the `SWITCH` point it was checked over
 //! every input (see below), per rounding variant. Any change to the operation order or the
-//! constants must be re-verified with `cargo test --release -- --ignored`.
+//! constants must be made in the vector tiers' copy too (`kernel/activation/lanes.rs`, the
+//! same operations written once over every ISA's lanes) and re-verified with
+//! `cargo test --release -- --ignored`.
 //!
 //! # Two rounding variants
 //!
