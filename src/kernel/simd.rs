@@ -475,11 +475,14 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     let hid = a.hidden;
     let grouped = CC > 1 && channels >= CC;
     let strip_units = if grouped { NV * S::LANES } else { 2 * S::LANES };
-    let mut blk = 0;
-    while blk < hid {
+    // Counted loops (not `while` over offsets): with const sizes LLVM then knows every strip's
+    // shape and offsets, and generates each strip specialised instead of a generic strip loop
+    // (AVX2 LSTM-32: 12.5 % fewer instructions per step, gungraun).
+    for b in 0..hid.div_ceil(BLOCK) {
+        let blk = b * BLOCK;
         let width = (hid - blk).min(BLOCK);
-        let mut j0 = blk;
-        while j0 < blk + width {
+        for t in 0..width.div_ceil(strip_units) {
+            let j0 = blk + t * strip_units;
             let n = (blk + width - j0).min(strip_units);
             let mut ch = 0;
             // SAFETY: forwarded; `n <= strip_units` and the channels are in range.
@@ -498,9 +501,7 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
                     ch += 1;
                 }
             }
-            j0 += n;
         }
-        blk += width;
     }
 }
 
