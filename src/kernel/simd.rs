@@ -10,7 +10,11 @@
 //! A *strip* is up to `NV` vectors of consecutive hidden units inside one packed block; one
 //! pass over the strip's packed columns yields every gate of those units (and of `CC`
 //! channels or time steps at once, reusing each loaded weight vector `CC` times), then the
-//! activations and the state update run on the accumulators still in registers.
+//! activations and the state update run on the accumulators still in registers, in stages
+//! (one per gate activation, then the update; see `stage`). Tiers that set
+//! [`Simd::INTERLEAVE`] (AVX2) instead leave a strip's sums waiting on the stack and run its
+//! stages between chunks of the next strip's recurrent pass, so that the activations'
+//! dependency chains overlap that strip's multiply-adds instead of following them.
 
 use super::layout::BLOCK;
 use crate::activation::Activation;
@@ -27,6 +31,10 @@ pub(crate) trait Simd: Copy {
     /// Accumulator vectors a strip may keep live (the rest of the register file holds the
     /// loaded weight vector and the splatted inputs); larger strips run in two gate passes.
     const ACC_REGS: usize = 12;
+    /// Whether a strip's activations and state update run inside the next strip's recurrent
+    /// pass (see `strip`) rather than right after its own: a scheduling choice, the same bits
+    /// either way. Set where measured faster.
+    const INTERLEAVE: bool = false;
 
     /// All lanes `x`.
     fn splat(self, x: f32) -> Self::V;
@@ -245,12 +253,132 @@ unsafe fn accumulate<S: Simd, const G: usize, const NV: usize, const CC: usize, 
     }
 }
 
+/// A strip's gate sums between its pass and its update, and where they belong.
+struct Pending<V, const G: usize, const CC: usize> {
+    /// First unit, unit count and vector count (1 or 2) of the strip, and its first channel.
+    j0: usize,
+    n: usize,
+    nv: usize,
+    ch: usize,
+    /// `acc[g][q][c]`: gate `g`'s sum (its activation, once that stage ran) for vector `q`
+    /// of channel `ch + c`.
+    acc: [[[V; CC]; 2]; G],
+    /// GRU: the n gate's input part, kept apart from its recurrent part (`acc[2]`).
+    nx: [[V; CC]; 2],
+}
+
+impl<V: Copy, const G: usize, const CC: usize> Pending<V, G, CC> {
+    /// No strip yet (every vector `zero`).
+    #[inline(always)]
+    fn empty(zero: V) -> Self {
+        Pending { j0: 0, n: 0, nv: 0, ch: 0, acc: [[[zero; CC]; 2]; G], nx: [[zero; CC]; 2] }
+    }
+
+    /// Units in vector `q` of the strip (fewer than `lanes` only in a partial last vector).
+    #[inline(always)]
+    fn units(&self, q: usize, lanes: usize) -> usize {
+        if q + 1 == self.nv {
+            self.n - q * lanes
+        } else {
+            lanes
+        }
+    }
+}
+
+/// Stages per vector and channel of a strip's update: one per gate activation that waits for
+/// no other, then the state update (see [`stage`]).
+const fn stages(k: u8) -> usize {
+    match k {
+        kind::LSTM => 5,
+        kind::CIFG => 4,
+        kind::GRU => 3,
+        _ => 1,
+    }
+}
+
+/// Whether strips of `accs` accumulators run the previous strip's update inside their
+/// recurrent pass (see [`strip`]): where the tier asks for it ([`Simd::INTERLEAVE`]) and the
+/// stages find registers beside the accumulators (with 12, they spilled and measured slower).
+const fn interleaves<S: Simd>(k: u8, accs: usize) -> bool {
+    S::INTERLEAVE && k != kind::PROJ && accs <= 8
+}
+
+/// Stage `sub` of the update of vector `q` (`nq` units), channel `c` of strip `p`: a gate's
+/// activation (in place in `p.acc`), or the last stage, which combines the gates and writes
+/// the new `h` (and `c`). Per value the operations are the scalar cell's.
+///
+/// # Safety
+/// `a` satisfies its field docs for the strip's channels; `p` holds a strip of `a` whose
+/// stages before `sub` ran; `sub < stages(K)`, `q < p.nv`, `c < CC`, `nq` is vector `q`'s
+/// unit count.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn stage<S: Simd, A: Activation, const K: u8, const G: usize, const CC: usize>(
+    s: S,
+    a: &Args<'_>,
+    p: &mut Pending<S::V, G, CC>,
+    sub: usize,
+    q: usize,
+    c: usize,
+    nq: usize,
+) {
+    let acc = &mut p.acc;
+    if sub + 1 < stages(K) {
+        // The gate this stage activates is `sub`: LSTM i, f, g, o; CIFG i, g, o; GRU r, z.
+        let tanh_gate = match K {
+            kind::LSTM => 2,
+            kind::CIFG => 1,
+            _ => G,
+        };
+        let v = acc[sub][q][c];
+        acc[sub][q][c] = if sub == tanh_gate { s.tanh::<A>(v) } else { s.sigmoid::<A>(v) };
+        return;
+    }
+    let at = (p.ch + c) * a.hidden + p.j0 + q * S::LANES;
+    let one = s.splat(1.0);
+    let hn = match K {
+        kind::LSTM | kind::CIFG => {
+            // SAFETY: `c` holds `hidden` floats per channel.
+            let cp = unsafe { load_n(s, a.c.add(at), nq) };
+            let (cn, o) = if K == kind::LSTM {
+                let (i, f, g) = (acc[0][q][c], acc[1][q][c], acc[2][q][c]);
+                (s.add(s.mul(f, cp), s.mul(i, g)), acc[3][q][c])
+            } else {
+                let (i, g) = (acc[0][q][c], acc[1][q][c]);
+                (s.add(s.mul(g, i), s.mul(cp, s.sub(one, i))), acc[2][q][c])
+            };
+            // SAFETY: as above.
+            unsafe { store_n(s, a.c.add(at), nq, cn) };
+            s.mul(o, s.tanh::<A>(cn))
+        }
+        kind::GRU => {
+            let (r, z) = (acc[0][q][c], acc[1][q][c]);
+            let nn = s.tanh::<A>(s.add(p.nx[q][c], s.mul(r, acc[2][q][c])));
+            // SAFETY: `h` holds `hidden` floats per channel.
+            let hp = unsafe { load_n(s, a.h.as_ptr().add(at), nq) };
+            s.add(s.mul(s.sub(one, z), nn), s.mul(z, hp))
+        }
+        kind::RNN_TANH => s.tanh::<A>(acc[0][q][c]),
+        _ => s.relu(acc[0][q][c]),
+    };
+    // SAFETY: `out` holds `hidden` floats per channel.
+    unsafe { store_n(s, a.out.add(at), nq, hn) };
+}
+
 /// One strip: units `j0 .. j0 + n` (inside the block starting at `blk` of width `width`),
 /// channels `ch .. ch + CC`.
 ///
+/// Where the strip [`interleaves`], its update is left in `pend` (`*waiting` set) and the
+/// waiting strip's update, if any, runs inside this strip's recurrent pass: one stage kind
+/// after each of `stages(K)` chunks of columns. A strip's sums depend only on the previous
+/// `h`, never on another strip's update, so the order is free; interleaved, the out-of-order
+/// core runs the activations' dependency chains beside this strip's multiply-adds instead of
+/// after them. Same operations, same bits.
+///
 /// # Safety
 /// `args` satisfies its field docs for `ch + CC` channels, `n <= NV·LANES`,
-/// `n > (NV − 1)·LANES`, and `n == NV·LANES` if `EXACT`.
+/// `n > (NV − 1)·LANES`, and `n == NV·LANES` if `EXACT`; `NV <= 2`; if `*waiting`, `pend`
+/// is a strip of `a` whose update has not run.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn strip<
@@ -269,6 +397,9 @@ unsafe fn strip<
     j0: usize,
     n: usize,
     ch: usize,
+    pend: &mut Pending<S::V, G, CC>,
+    waiting: &mut bool,
+    final_strip: bool,
 ) {
     let lanes = S::LANES;
     let hid = a.hidden;
@@ -351,76 +482,86 @@ unsafe fn strip<
         return;
     }
     // GRU: the n gate keeps its input sum apart; its recurrent sum starts from b_hn.
-    let mut nx = [[zero; CC]; NV];
+    let mut nx = [[zero; CC]; 2];
     if K == kind::GRU {
+        for (q, (acc_q, nx_q)) in acc[2].iter_mut().zip(&mut nx).enumerate() {
+            // SAFETY: bias row 3 (b_hn) holds `hidden` floats.
+            let b_hn = unsafe { load_n(s, a.b.as_ptr().add(3 * hid + j0 + q * lanes), nq(q)) };
+            for (a_c, nx_c) in acc_q.iter_mut().zip(nx_q.iter_mut()) {
+                *nx_c = *a_c;
+                *a_c = b_hn;
+            }
+        }
+    }
+    // (Interleaving strips have at most 8 accumulators, so they never `split`.)
+    let interleaved = interleaves::<S>(K, G * NV * CC);
+    if !split {
+        let h = &a.h[ch * hid..];
+        if interleaved && *waiting {
+            // The waiting strip's stages, one stage kind (for all its vectors and channels)
+            // after each of `stages(K)` chunks of this strip's recurrent columns.
+            let chunk = hid.div_ceil(stages(K));
+            for sub in 0..stages(K) {
+                let (k0, k1) = ((sub * chunk).min(hid), ((sub + 1) * chunk).min(hid));
+                // SAFETY: columns `k0..k1` of the strip's packed recurrent columns (in `wh`);
+                // `h[k0..]` holds `(CC − 1)·hidden + (k1 − k0)` floats.
+                unsafe {
+                    accumulate::<S, G, NV, CC, EXACT>(
+                        s,
+                        &mut acc,
+                        0,
+                        a.wh,
+                        hfirst + k0 * G * width,
+                        width,
+                        k1 - k0,
+                        &h[k0..],
+                        hid,
+                    )
+                };
+                for q in 0..pend.nv {
+                    let nq = pend.units(q, lanes);
+                    for c in 0..CC {
+                        // SAFETY: `pend` is a waiting strip of `a` (the caller's guarantee),
+                        // its stages before `sub` ran; `q < nv`, `c < CC`.
+                        unsafe { stage::<S, A, K, G, CC>(s, a, pend, sub, q, c, nq) };
+                    }
+                }
+            }
+            *waiting = false;
+        } else {
+            // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden
+            // floats from channel `ch` on.
+            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, hfirst, width, hid, h, hid) };
+        }
+    }
+    let mut p = Pending { j0, n, nv: NV, ch, acc: [[[zero; CC]; 2]; G], nx };
+    for (wide, acc_g) in p.acc.iter_mut().zip(&acc) {
+        wide[..NV].copy_from_slice(acc_g);
+    }
+    if interleaved && !final_strip {
+        *pend = p;
+        *waiting = true;
+        return;
+    }
+    // The update on the sums still in registers (`p`'s indices are constants here). One
+    // stream's strips run stage-major, so that independent activations of all vectors
+    // overlap (GRU: r and z before the n gate, which waits for r); multi-channel strips go
+    // vector by vector (with all their vectors live they ran out of registers, slower).
+    if CC == 1 {
+        for sub in 0..stages(K) {
+            for q in 0..NV {
+                // SAFETY: `p` is this strip, of `a`; the stages run in order.
+                unsafe { stage::<S, A, K, G, CC>(s, a, &mut p, sub, q, 0, nq(q)) };
+            }
+        }
+    } else {
         for q in 0..NV {
             for c in 0..CC {
-                nx[q][c] = acc[2][q][c];
-                // SAFETY: bias row 3 (b_hn) holds `hidden` floats.
-                acc[2][q][c] = unsafe { load_n(s, a.b.as_ptr().add(3 * hid + j0 + q * lanes), nq(q)) };
-            }
-        }
-    }
-    if !split {
-        // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden
-        // floats from channel `ch` on.
-        unsafe { accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, hfirst, width, hid, &a.h[ch * hid..], hid) };
-    }
-
-    // Per value the operations are the scalar cell's. GRU's update waits for two
-    // activations in series (r, then tanh of the n gate); its single-channel strips first run
-    // r and z of all their vectors so that those overlap. (Other strips go vector by vector:
-    // with more vectors live at once they run out of registers, measured slower.)
-    let one = s.splat(1.0);
-    let gru_phased = K == kind::GRU && CC == 1;
-    if gru_phased {
-        for acc_g in &mut acc[..2] {
-            for acc_q in acc_g.iter_mut() {
-                acc_q[0] = s.sigmoid::<A>(acc_q[0]);
-            }
-        }
-    }
-    for q in 0..NV {
-        for c in 0..CC {
-            let at = (ch + c) * hid + j0 + q * lanes;
-            let hn = match K {
-                kind::LSTM | kind::CIFG => {
-                    let (cn, o) = if K == kind::LSTM {
-                        let i = s.sigmoid::<A>(acc[0][q][c]);
-                        let f = s.sigmoid::<A>(acc[1][q][c]);
-                        let g = s.tanh::<A>(acc[2][q][c]);
-                        let o = s.sigmoid::<A>(acc[3][q][c]);
-                        // SAFETY: `c` holds `hidden` floats per channel.
-                        let cp = unsafe { load_n(s, a.c.add(at), nq(q)) };
-                        (s.add(s.mul(f, cp), s.mul(i, g)), o)
-                    } else {
-                        let i = s.sigmoid::<A>(acc[0][q][c]);
-                        let g = s.tanh::<A>(acc[1][q][c]);
-                        let o = s.sigmoid::<A>(acc[2][q][c]);
-                        // SAFETY: as above.
-                        let cp = unsafe { load_n(s, a.c.add(at), nq(q)) };
-                        (s.add(s.mul(g, i), s.mul(cp, s.sub(one, i))), o)
-                    };
+                for sub in 0..stages(K) {
                     // SAFETY: as above.
-                    unsafe { store_n(s, a.c.add(at), nq(q), cn) };
-                    s.mul(o, s.tanh::<A>(cn))
+                    unsafe { stage::<S, A, K, G, CC>(s, a, &mut p, sub, q, c, nq(q)) };
                 }
-                kind::GRU => {
-                    let (r, z) = if gru_phased {
-                        (acc[0][q][c], acc[1][q][c])
-                    } else {
-                        (s.sigmoid::<A>(acc[0][q][c]), s.sigmoid::<A>(acc[1][q][c]))
-                    };
-                    let nn = s.tanh::<A>(s.add(nx[q][c], s.mul(r, acc[2][q][c])));
-                    // SAFETY: `h` holds `hidden` floats per channel.
-                    let hp = unsafe { load_n(s, a.h.as_ptr().add(at), nq(q)) };
-                    s.add(s.mul(s.sub(one, z), nn), s.mul(z, hp))
-                }
-                kind::RNN_TANH => s.tanh::<A>(acc[0][q][c]),
-                _ => s.relu(acc[0][q][c]),
-            };
-            // SAFETY: `out` holds `hidden` floats per channel.
-            unsafe { store_n(s, a.out.add(at), nq(q), hn) };
+            }
         }
     }
 }
@@ -437,6 +578,9 @@ unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC:
     j0: usize,
     n: usize,
     ch: usize,
+    pend: &mut Pending<S::V, G, CC>,
+    waiting: &mut bool,
+    final_strip: bool,
 ) {
     let full = n.is_multiple_of(S::LANES);
     // SAFETY (all arms): forwarded from `drive`; the arm matches `n`'s vector count.
@@ -445,14 +589,22 @@ unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC:
         // generating code, so a one-vector drive carries two strip shapes, not four.
         match MAXNV {
             1 => match full {
-                true => strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, j0, n, ch),
-                false => strip::<S, A, K, G, 1, CC, false>(s, a, blk, width, j0, n, ch),
+                true => strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip),
+                false => strip::<S, A, K, G, 1, CC, false>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip),
             },
             _ => match (n > S::LANES, full) {
-                (false, true) => strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, j0, n, ch),
-                (false, false) => strip::<S, A, K, G, 1, CC, false>(s, a, blk, width, j0, n, ch),
-                (true, true) => strip::<S, A, K, G, 2, CC, true>(s, a, blk, width, j0, n, ch),
-                (true, false) => strip::<S, A, K, G, 2, CC, false>(s, a, blk, width, j0, n, ch),
+                (false, true) => {
+                    strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip)
+                }
+                (false, false) => {
+                    strip::<S, A, K, G, 1, CC, false>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip)
+                }
+                (true, true) => {
+                    strip::<S, A, K, G, 2, CC, true>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip)
+                }
+                (true, false) => {
+                    strip::<S, A, K, G, 2, CC, false>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip)
+                }
             },
         }
     }
@@ -475,15 +627,23 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     let hid = a.hidden;
     let grouped = CC > 1 && channels >= CC;
     let strip_units = if grouped { NV * S::LANES } else { 2 * S::LANES };
+    // The strip of each channel grouping whose update waits (where strips interleave).
+    let zero = s.splat(0.0);
+    let (mut pend_cc, mut waiting_cc) = (Pending::empty(zero), false);
+    let (mut pend_1, mut waiting_1) = (Pending::empty(zero), false);
     // Counted loops (not `while` over offsets): with const sizes LLVM then knows every strip's
     // shape and offsets, and generates each strip specialised instead of a generic strip loop
     // (AVX2 LSTM-32: 12.5 % fewer instructions per step, gungraun).
-    for b in 0..hid.div_ceil(BLOCK) {
+    let blocks = hid.div_ceil(BLOCK);
+    for b in 0..blocks {
         let blk = b * BLOCK;
         let width = (hid - blk).min(BLOCK);
-        for t in 0..width.div_ceil(strip_units) {
+        let strips = width.div_ceil(strip_units);
+        for t in 0..strips {
             let j0 = blk + t * strip_units;
             let n = (blk + width - j0).min(strip_units);
+            // The last strip of its channel grouping (no strip left to run its update in).
+            let last_strip = b + 1 == blocks && t + 1 == strips;
             let mut ch = 0;
             // SAFETY: forwarded; `n <= strip_units` and the channels are in range.
             unsafe {
@@ -491,13 +651,26 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
                     1 => {}
                     _ => {
                         while ch + CC <= channels {
-                            strip_n::<S, A, K, G, CC, NV>(s, a, blk, width, j0, n, ch);
+                            let fin = last_strip && ch + 2 * CC > channels;
+                            strip_n::<S, A, K, G, CC, NV>(
+                                s,
+                                a,
+                                blk,
+                                width,
+                                j0,
+                                n,
+                                ch,
+                                &mut pend_cc,
+                                &mut waiting_cc,
+                                fin,
+                            );
                             ch += CC;
                         }
                     }
                 }
                 while ch < channels {
-                    strip_n::<S, A, K, G, 1, 2>(s, a, blk, width, j0, n, ch);
+                    let fin = last_strip && ch + 1 == channels;
+                    strip_n::<S, A, K, G, 1, 2>(s, a, blk, width, j0, n, ch, &mut pend_1, &mut waiting_1, fin);
                     ch += 1;
                 }
             }

@@ -29,6 +29,9 @@ impl Avx2 {
 impl Simd for Avx2 {
     const LANES: usize = 8;
     type V = __m256;
+    // Zen 3: LSTM-64 −13 %, GRU-32 −18 % per step (README); the other tiers keep their strips'
+    // updates in registers.
+    const INTERLEAVE: bool = true;
 
     // SAFETY (every block in this impl): an `Avx2` value exists only inside the
     // `#[target_feature(enable = "avx2,fma")]` functions below, which the dispatcher reaches
