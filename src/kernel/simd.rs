@@ -255,13 +255,16 @@ unsafe fn accumulate<S: Simd, const G: usize, const NV: usize, const CC: usize, 
 
 /// A strip's gate sums between its pass and its update, and where they belong.
 struct Pending<V, const G: usize, const CC: usize> {
-    /// First unit, unit count and vector count (1 or 2) of the strip, and its first channel.
+    /// The strip's first unit.
     j0: usize,
+    /// Its unit count.
     n: usize,
+    /// Its vector count (1 or 2).
     nv: usize,
+    /// Its first channel.
     ch: usize,
-    /// `acc[g][q][c]`: gate `g`'s sum (its activation, once that stage ran) for vector `q`
-    /// of channel `ch + c`.
+    /// `acc[g][q][c]`: gate `g`'s sum for vector `q` of channel `ch + c` (replaced by the
+    /// gate's activation where a stage activates it in place).
     acc: [[[V; CC]; 2]; G],
     /// GRU: the n gate's input part, kept apart from its recurrent part (`acc[2]`).
     nx: [[V; CC]; 2],
@@ -285,8 +288,10 @@ impl<V: Copy, const G: usize, const CC: usize> Pending<V, G, CC> {
     }
 }
 
-/// Stages per vector and channel of a strip's update: one per gate activation that waits for
-/// no other, then the state update (see [`stage`]).
+/// Stages per vector and channel of a strip's update (see [`stage`]): one per gate activated
+/// in place (LSTM i, f, g, o; CIFG i, g, o; GRU r, z), then the one that combines the gates,
+/// with the activations that wait on them (`tanh(c)`, GRU's n gate, an RNN's only one), into
+/// the new state.
 const fn stages(k: u8) -> usize {
     match k {
         kind::LSTM => 5,
@@ -493,8 +498,11 @@ unsafe fn strip<
             }
         }
     }
-    // (Interleaving strips have at most 8 accumulators, so they never `split`.)
-    let interleaved = interleaves::<S>(K, G * NV * CC);
+    // Decided per channel grouping, by its widest strip (2 vectors), so that every strip of
+    // a grouping agrees: each runs the update the one before it left. Interleaving strips
+    // have at most 8 accumulators, so they never `split`.
+    let interleaved = interleaves::<S>(K, G * 2 * CC);
+    debug_assert!(!*waiting || (interleaved && !split), "a waiting update would be dropped");
     if !split {
         let h = &a.h[ch * hid..];
         if interleaved && *waiting {
@@ -568,6 +576,10 @@ unsafe fn strip<
 
 /// Runs `strip` with the right vector count for `n` units (`n <= MAXNV·LANES`, `MAXNV <= 2`).
 /// Only the shapes `MAXNV` allows are instantiated.
+///
+/// # Safety
+/// As for [`strip`] (`args` for `ch + CC` channels, units `j0 .. j0 + n` inside the block; a
+/// waiting `pend` is a strip of `a`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC: usize, const MAXNV: usize>(
@@ -645,7 +657,8 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
             // The last strip of its channel grouping (no strip left to run its update in).
             let last_strip = b + 1 == blocks && t + 1 == strips;
             let mut ch = 0;
-            // SAFETY: forwarded; `n <= strip_units` and the channels are in range.
+            // SAFETY: forwarded; `n <= strip_units` and the channels are in range; `pend_cc` and
+            // `pend_1` hold only strips of `a` left waiting by `strip` (with `waiting_*` set).
             unsafe {
                 match CC {
                     1 => {}
@@ -676,6 +689,7 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
             }
         }
     }
+    debug_assert!(!waiting_cc && !waiting_1, "a strip's update never ran");
 }
 
 /// `y[c] = b + Σ_k w[k]·x[c·inputs + k]` for a single-output Dense layer: the packed weights
