@@ -301,9 +301,10 @@ const fn stages(k: u8) -> usize {
     }
 }
 
-/// Whether strips of `accs` accumulators run the previous strip's update inside their
-/// recurrent pass (see [`strip`]): where the tier asks for it ([`Simd::INTERLEAVE`]) and the
-/// stages find registers beside the accumulators (with 12, they spilled and measured slower).
+/// Whether the strips of a channel grouping whose widest strip holds `accs` accumulators run
+/// the previous strip's update inside their recurrent pass (see [`strip`]): where the tier
+/// asks for it ([`Simd::INTERLEAVE`]) and the stages find registers beside the accumulators
+/// (with 12, they spilled and measured slower).
 const fn interleaves<S: Simd>(k: u8, accs: usize) -> bool {
     S::INTERLEAVE && k != kind::PROJ && accs <= 8
 }
