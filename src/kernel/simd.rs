@@ -301,12 +301,22 @@ const fn stages(k: u8) -> usize {
     }
 }
 
+/// Multiply-adds in flight that keep AVX2's FMA units busy (Zen 3: latency 4 × 2 units).
+const FMA_SLOTS: usize = 8;
+/// Packed weights per step from which an AVX2 pass with every FMA slot taken waits on L2 long
+/// enough to hide a strip's update (twice the 32 KiB L1 data cache; see [`interleaves`]).
+const STREAMING_BYTES: usize = 64 * 1024;
+
 /// Whether the strips of a channel grouping whose widest strip holds `accs` accumulators run
-/// the previous strip's update inside their recurrent pass (see [`strip`]): where the tier
-/// asks for it ([`Simd::INTERLEAVE`]) and the stages find registers beside the accumulators
-/// (with 12, they spilled and measured slower).
-const fn interleaves<S: Simd>(k: u8, accs: usize) -> bool {
-    S::INTERLEAVE && k != kind::PROJ && accs <= 8
+/// the previous strip's update inside their recurrent pass (see [`strip`]), for a layer of
+/// `bytes` of packed weights: where the tier asks for it ([`Simd::INTERLEAVE`]), the stages
+/// find registers beside the accumulators (with 12, they spilled and measured slower), and
+/// the pass leaves multiply-add slots free for them: fewer accumulators than [`FMA_SLOTS`]
+/// (GRU, CIFG: 6), or weights that stream from L2 ([`STREAMING_BYTES`]). LSTM + Dense steps
+/// on Zen 3 (I = 1), interleaved against not: H = 32 (17 KiB) 1.08×, H = 40 (26 KiB) 1.25×,
+/// H = 48 (38 KiB) 1.00×, H = 56 (51 KiB) 1.04×, H = 64 (66 KiB) 0.93–0.98×.
+const fn interleaves<S: Simd>(k: u8, accs: usize, bytes: usize) -> bool {
+    S::INTERLEAVE && k != kind::PROJ && accs <= 8 && (accs < FMA_SLOTS || bytes > STREAMING_BYTES)
 }
 
 /// Stage `sub` of the update of vector `q` (`nq` units), channel `c` of strip `p`: a gate's
@@ -499,10 +509,12 @@ unsafe fn strip<
             }
         }
     }
-    // Decided per channel grouping, by its widest strip (2 vectors), so that every strip of
-    // a grouping agrees: each runs the update the one before it left. Interleaving strips
-    // have at most 8 accumulators, so they never `split`.
-    let interleaved = interleaves::<S>(K, G * 2 * CC);
+    // Decided per channel grouping, by its widest strip (2 vectors), and per layer (the same
+    // in sequence mode), so that every strip of a grouping agrees: each runs the update the
+    // one before it left. Interleaving strips have at most 8 accumulators, so they never
+    // `split`.
+    let bytes = 4 * G * hid * (hid + a.inputs);
+    let interleaved = interleaves::<S>(K, G * 2 * CC, bytes);
     debug_assert!(!*waiting || (interleaved && !split), "a waiting update would be dropped");
     if !split {
         let h = &a.h[ch * hid..];
