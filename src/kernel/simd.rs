@@ -635,6 +635,86 @@ unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC:
     }
 }
 
+/// Accumulators of a Dense layer's wide strips (see [`proj_wide`]): 8 keep the FMA units of
+/// every tier busy, where a one-block strip (2 AVX2 vectors of one channel) waits on the
+/// multiply-add latency.
+const PROJ_ACCS: usize = 8;
+
+/// Units `j0 .. j0 + NV·LANES` of a one-gate projection (a Dense layer, `G = 1`) for
+/// channels `ch .. ch + CC`: whole packed blocks, all in one pass over the input columns,
+/// so that `NV·CC` independent sums hide the multiply-add latency (each loaded weight vector
+/// serves the `CC` channels). Per unit the operations are [`strip`]'s (init, then `w·x[k]`
+/// for `k = 0..inputs`): the same bits.
+///
+/// # Safety
+/// `a` satisfies its field docs for channels `ch .. ch + CC`; the units lie in full blocks
+/// (`j0 + NV·LANES <= hidden − hidden % BLOCK`), `j0` a multiple of `LANES`.
+#[inline(always)]
+unsafe fn proj_wide<S: Simd, const NV: usize, const CC: usize>(s: S, a: &Args<'_>, j0: usize, ch: usize) {
+    let lanes = S::LANES;
+    let mut acc: [[S::V; CC]; NV] = core::array::from_fn(|q| {
+        core::array::from_fn(|c| {
+            // SAFETY: `init` holds `hidden` floats per channel from `init_stride·channel`.
+            unsafe { s.load(a.init.as_ptr().add((ch + c) * a.init_stride + j0 + q * lanes)) }
+        })
+    });
+    let x = &a.x[ch * a.inputs..][..CC * a.inputs];
+    for k in 0..a.inputs {
+        let xs: [S::V; CC] = core::array::from_fn(|c| s.splat(x[c * a.inputs + k]));
+        for (q, acc_q) in acc.iter_mut().enumerate() {
+            let j = j0 + q * lanes;
+            let blk = j - j % BLOCK;
+            // SAFETY: unit `j`'s block is full, so column `k` of it holds `BLOCK` floats from
+            // `blk·inputs + k·BLOCK`, of which this vector reads `j − blk .. j − blk + LANES`.
+            let wv = unsafe { s.load(a.wx.as_ptr().add(blk * a.inputs + k * BLOCK + (j - blk))) };
+            for (acc_c, &xc) in acc_q.iter_mut().zip(&xs) {
+                *acc_c = s.madd(*acc_c, wv, xc);
+            }
+        }
+    }
+    for (q, acc_q) in acc.iter().enumerate() {
+        for (c, &v) in acc_q.iter().enumerate() {
+            // SAFETY: `out` holds `out_stride` floats per channel, the units are in range.
+            unsafe { s.store(a.out.add((ch + c) * a.out_stride + j0 + q * lanes), v) };
+        }
+    }
+}
+
+/// The wide strips of a Dense layer (`PROJ`, one gate) over its full blocks: pairs of
+/// channels (`CC = 2`) in strips of `PROJ_ACCS / 2` vectors, the other channels one at a time
+/// in strips of `PROJ_ACCS` vectors. Returns the first block each of the two left to
+/// [`drive`]'s one-block strips (for the channel groups, and for the channels left over).
+///
+/// # Safety
+/// As for [`drive`].
+#[inline(always)]
+unsafe fn proj_wide_strips<S: Simd, const CC: usize>(s: S, a: &Args<'_>, channels: usize) -> (usize, usize) {
+    const { assert!((PROJ_ACCS / 2 * S::LANES).is_multiple_of(BLOCK), "wide strips are whole blocks") };
+    let full = a.hidden - a.hidden % BLOCK;
+    let (mut ch0, mut first_cc) = (0, 0);
+    if CC == 2 && channels >= 2 {
+        let wide = PROJ_ACCS / 2 * S::LANES;
+        for t in 0..full / wide {
+            let mut ch = 0;
+            while ch + 2 <= channels {
+                // SAFETY: forwarded; the strip's units lie in full blocks (counted above).
+                unsafe { proj_wide::<S, { PROJ_ACCS / 2 }, 2>(s, a, t * wide, ch) };
+                ch += 2;
+            }
+        }
+        first_cc = full / wide * wide / BLOCK;
+        ch0 = channels - channels % 2;
+    }
+    let wide = PROJ_ACCS * S::LANES;
+    for t in 0..full / wide {
+        for ch in ch0..channels {
+            // SAFETY: as above.
+            unsafe { proj_wide::<S, PROJ_ACCS, 1>(s, a, t * wide, ch) };
+        }
+    }
+    (first_cc, full / wide * wide / BLOCK)
+}
+
 /// Every strip of every block, for `channels` channels: groups of `CC` channels with strips of
 /// up to `NV ∈ {1, 2}` vectors, then the channels left over one at a time. With fewer than `CC`
 /// channels (one stream) the strips are two vectors wide, as for `CC = 1`. Each strip shape is
@@ -660,7 +740,15 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     // shape and offsets, and generates each strip specialised instead of a generic strip loop
     // (AVX2 LSTM-32: 12.5 % fewer instructions per step, gungraun).
     let blocks = hid.div_ceil(BLOCK);
-    for b in 0..blocks {
+    // Dense layers (one gate): their full blocks in wide strips first (AVX2, SSE2, simd128;
+    // NEON's groups of 4 channels keep their one-block strips).
+    let (first_cc, first_1) = if K == kind::PROJ && G == 1 && (CC == 1 || CC == 2) {
+        // SAFETY: forwarded.
+        unsafe { proj_wide_strips::<S, CC>(s, a, channels) }
+    } else {
+        (0, 0)
+    };
+    for b in first_cc.min(first_1)..blocks {
         let blk = b * BLOCK;
         let width = (hid - blk).min(BLOCK);
         let strips = width.div_ceil(strip_units);
@@ -678,25 +766,29 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
                     _ => {
                         while ch + CC <= channels {
                             let fin = last_strip && ch + 2 * CC > channels;
-                            strip_n::<S, A, K, G, CC, NV>(
-                                s,
-                                a,
-                                blk,
-                                width,
-                                j0,
-                                n,
-                                ch,
-                                &mut pend_cc,
-                                &mut waiting_cc,
-                                fin,
-                            );
+                            if b >= first_cc {
+                                strip_n::<S, A, K, G, CC, NV>(
+                                    s,
+                                    a,
+                                    blk,
+                                    width,
+                                    j0,
+                                    n,
+                                    ch,
+                                    &mut pend_cc,
+                                    &mut waiting_cc,
+                                    fin,
+                                );
+                            }
                             ch += CC;
                         }
                     }
                 }
                 while ch < channels {
                     let fin = last_strip && ch + 1 == channels;
-                    strip_n::<S, A, K, G, 1, 2>(s, a, blk, width, j0, n, ch, &mut pend_1, &mut waiting_1, fin);
+                    if b >= first_1 {
+                        strip_n::<S, A, K, G, 1, 2>(s, a, blk, width, j0, n, ch, &mut pend_1, &mut waiting_1, fin);
+                    }
                     ch += 1;
                 }
             }

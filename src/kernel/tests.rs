@@ -230,7 +230,13 @@ fn every_tier_matches_scalar_on_dense() {
     for tier in simd_tiers() {
         for &i in &hidden_sizes() {
             for act in DENSE_ACTS {
-                let o = if rng.below(3) == 0 { 1 } else { 1 + rng.below(20) };
+                // One output (the dot product), a few (one-block strips), or enough for the
+                // wide strips of full blocks (32 units on 4-lane tiers, 64 on AVX2).
+                let o = match rng.below(3) {
+                    0 => 1,
+                    1 => 1 + rng.below(20),
+                    _ => [32, 33, 48, 63, 64, 65, 96, 127, 128, 130][rng.below(10)],
+                };
                 let wt = rng.vec(o * i, 1.0 / (i as f32).sqrt());
                 let b = rng.vec(o, 0.5);
                 let mut w = std::vec![0.0; o * i];
@@ -290,7 +296,7 @@ fn multichannel_matches_single_channel_bitwise() {
             }
         }
         // Dense, several channels.
-        for &(i, o) in &[(5usize, 1usize), (9, 3), (17, 20)] {
+        for &(i, o) in &[(5usize, 1usize), (9, 3), (17, 20), (9, 70), (33, 130)] {
             let w = rng.vec(i * o, 0.5);
             let b = rng.vec(o, 0.5);
             let view = DenseView { activation: DenseActivation::Tanh, inputs: i, outputs: o, w: &w, b: &b };
