@@ -14,7 +14,9 @@
 //! (one per gate activation, then the update; see `stage`). Tiers that set
 //! [`Simd::INTERLEAVE`] (AVX2) instead leave a strip's sums waiting on the stack and run its
 //! stages between chunks of the next strip's recurrent pass, so that the activations'
-//! dependency chains overlap that strip's multiply-adds instead of following them.
+//! dependency chains overlap that strip's multiply-adds instead of following them (where the
+//! pass leaves multiply-add slots for them: see `interleaves`). Dense layers (one gate, no
+//! update) run their full blocks in wider strips that span blocks (`proj_wide`).
 
 use super::layout::BLOCK;
 use crate::activation::Activation;
