@@ -49,6 +49,35 @@ impl Simd for Avx2 {
         unsafe { _mm256_storeu_ps(p, v) }
     }
     #[inline(always)]
+    unsafe fn load_partial(self, p: *const f32, n: usize) -> __m256 {
+        // The pieces `store_partial` writes (16 bytes, 8, 4), each forwarded from its store.
+        unsafe {
+            if n >= 8 {
+                return _mm256_loadu_ps(p);
+            }
+            let (lo, hi) = if n >= 4 {
+                (_mm_loadu_ps(p), super::load_tail(p.add(4), n - 4))
+            } else {
+                (super::load_tail(p, n), _mm_setzero_ps())
+            };
+            _mm256_insertf128_ps::<1>(_mm256_castps128_ps256(lo), hi)
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, n: usize, v: __m256) {
+        unsafe {
+            let (lo, hi) = (_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+            if n >= 8 {
+                _mm256_storeu_ps(p, v);
+            } else if n >= 4 {
+                _mm_storeu_ps(p, lo);
+                super::store_tail(p.add(4), n - 4, hi);
+            } else {
+                super::store_tail(p, n, lo);
+            }
+        }
+    }
+    #[inline(always)]
     fn add(self, a: __m256, b: __m256) -> __m256 {
         unsafe { _mm256_add_ps(a, b) }
     }

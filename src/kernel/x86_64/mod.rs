@@ -3,3 +3,45 @@
 
 pub(crate) mod avx2;
 pub(crate) mod sse2;
+
+use core::arch::x86_64::*;
+
+/// `r` (`0..=3`) floats at `p` into the low lanes of an SSE vector, the rest zero, in the
+/// pieces [`store_tail`] writes (8 bytes, then 4), so that a load right after such a store is
+/// forwarded from it. (A full-width load of a buffer just filled by narrower stores is not:
+/// it waits for them to retire, which made every partial vector of a step a pipeline drain.)
+///
+/// # Safety
+/// `p..p + r` must be readable.
+#[inline(always)]
+pub(crate) unsafe fn load_tail(p: *const f32, r: usize) -> __m128 {
+    // SAFETY (all arms): the caller guarantees `r` readable floats at `p`; SSE2 is baseline.
+    unsafe {
+        match r {
+            0 => _mm_setzero_ps(),
+            1 => _mm_load_ss(p),
+            2 => _mm_castpd_ps(_mm_load_sd(p.cast())),
+            _ => _mm_movelh_ps(_mm_castpd_ps(_mm_load_sd(p.cast())), _mm_load_ss(p.add(2))),
+        }
+    }
+}
+
+/// Stores the low `r` (`0..=3`) lanes of `v` at `p`, in the pieces [`load_tail`] reads.
+///
+/// # Safety
+/// `p..p + r` must be writable.
+#[inline(always)]
+pub(crate) unsafe fn store_tail(p: *mut f32, r: usize, v: __m128) {
+    // SAFETY (all arms): the caller guarantees `r` writable floats at `p`; SSE2 is baseline.
+    unsafe {
+        match r {
+            0 => {}
+            1 => _mm_store_ss(p, v),
+            2 => _mm_store_sd(p.cast(), _mm_castps_pd(v)),
+            _ => {
+                _mm_store_sd(p.cast(), _mm_castps_pd(v));
+                _mm_store_ss(p.add(2), _mm_movehl_ps(v, v));
+            }
+        }
+    }
+}

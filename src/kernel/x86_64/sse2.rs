@@ -39,6 +39,26 @@ impl Simd for Sse2 {
         unsafe { _mm_storeu_ps(p, v) }
     }
     #[inline(always)]
+    unsafe fn load_partial(self, p: *const f32, n: usize) -> __m128 {
+        // SAFETY: `n` readable floats (the trait's contract).
+        unsafe {
+            match n {
+                4.. => _mm_loadu_ps(p),
+                _ => super::load_tail(p, n),
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, n: usize, v: __m128) {
+        // SAFETY: `n` writable floats (the trait's contract).
+        unsafe {
+            match n {
+                4.. => _mm_storeu_ps(p, v),
+                _ => super::store_tail(p, n, v),
+            }
+        }
+    }
+    #[inline(always)]
     fn add(self, a: __m128, b: __m128) -> __m128 {
         unsafe { _mm_add_ps(a, b) }
     }
