@@ -15,13 +15,15 @@ use core::arch::x86_64::*;
 /// `p..p + r` must be readable.
 #[inline(always)]
 pub(crate) unsafe fn load_tail(p: *const f32, r: usize) -> __m128 {
-    // SAFETY (all arms): the caller guarantees `r` readable floats at `p`; SSE2 is baseline.
+    // SAFETY (all arms): the caller guarantees `r` readable floats at `p` (only 4-byte
+    // aligned, so the 8-byte piece is an unaligned read: `_mm_load_sd` wants 8); SSE2 is baseline.
     unsafe {
+        let pair = || _mm_castpd_ps(_mm_set_sd(p.cast::<f64>().read_unaligned()));
         match r {
             0 => _mm_setzero_ps(),
             1 => _mm_load_ss(p),
-            2 => _mm_castpd_ps(_mm_load_sd(p.cast())),
-            _ => _mm_movelh_ps(_mm_castpd_ps(_mm_load_sd(p.cast())), _mm_load_ss(p.add(2))),
+            2 => pair(),
+            _ => _mm_movelh_ps(pair(), _mm_load_ss(p.add(2))),
         }
     }
 }
@@ -32,14 +34,16 @@ pub(crate) unsafe fn load_tail(p: *const f32, r: usize) -> __m128 {
 /// `p..p + r` must be writable.
 #[inline(always)]
 pub(crate) unsafe fn store_tail(p: *mut f32, r: usize, v: __m128) {
-    // SAFETY (all arms): the caller guarantees `r` writable floats at `p`; SSE2 is baseline.
+    // SAFETY (all arms): the caller guarantees `r` writable floats at `p` (4-byte aligned:
+    // the 8-byte piece is an unaligned write); SSE2 is baseline.
     unsafe {
+        let pair = || p.cast::<f64>().write_unaligned(_mm_cvtsd_f64(_mm_castps_pd(v)));
         match r {
             0 => {}
             1 => _mm_store_ss(p, v),
-            2 => _mm_store_sd(p.cast(), _mm_castps_pd(v)),
+            2 => pair(),
             _ => {
-                _mm_store_sd(p.cast(), _mm_castps_pd(v));
+                pair();
                 _mm_store_ss(p.add(2), _mm_movehl_ps(v, v));
             }
         }
