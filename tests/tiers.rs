@@ -167,17 +167,38 @@ fn compile_time_sizes_give_the_runtime_sized_kernels_bits() {
             let cs = if S == 2 { H * C } else { 0 };
             let (mut h, mut c, mut h_new) = (vec![0.0; H * C], vec![0.0; cs], vec![0.0; H * C]);
             let (mut xs, mut hs) = (Vec::new(), Vec::new());
+            // Restored from a snapshot taken after an odd number of steps (the new `h` then
+            // sits in the other half of the layer's double buffer).
+            let mut resumed: Option<RecurrentMulti<I, H, G, B, S, C>> = None;
             for t in 0..12 {
                 let x = rng.vec(I * C, 2.0);
                 kernel::cell_step_multi::<Fast>(tier, &w.view(), &x, &h, &mut c, &mut h_new, C);
                 h.copy_from_slice(&h_new);
                 let y = layer.forward(&x);
                 assert_eq!(y, &h[..], "{kind:?} I={I} H={H} C={C} {tier:?} step {t}");
+                assert_eq!(layer.hidden().as_flattened(), &h[..], "{kind:?} C={C} {tier:?} hidden() at step {t}");
+                if let Some(r) = resumed.as_mut() {
+                    assert_eq!(r.forward(&x), &h[..], "{kind:?} C={C} {tier:?} restored, step {t}");
+                }
+                if t == 4 {
+                    let snap = layer.snapshot();
+                    assert_eq!(snap[0].as_flattened(), &h[..], "{kind:?} C={C} {tier:?} snapshot's h");
+                    let mut r = RecurrentMulti::<I, H, G, B, S, C>::new(w).with_tier(tier);
+                    r.restore(&snap);
+                    resumed = Some(r);
+                }
                 let y1 = single.forward(&x[..I]);
                 assert_eq!(y1, &h[..H], "{kind:?} I={I} H={H} single {tier:?} step {t}");
                 xs.push(<[f32; I]>::try_from(&x[..I]).unwrap());
                 hs.push(<[f32; H]>::try_from(&h[..H]).unwrap());
             }
+            // After a reset (at an odd step count), the layer steps like a new one.
+            let x = rng.vec(I * C, 2.0);
+            layer.forward(&x);
+            Layer::reset(&mut layer);
+            assert!(layer.hidden().as_flattened().iter().all(|&v| v == 0.0), "{kind:?} C={C} reset");
+            let mut fresh = RecurrentMulti::<I, H, G, B, S, C>::new(w).with_tier(tier);
+            assert_eq!(layer.forward(&x), fresh.forward(&x), "{kind:?} C={C} {tier:?} after reset");
             // Sequence mode (size-specialised too; 12 steps cross a projection chunk).
             let mut seq = Recurrent::<I, H, G, B, S>::new(w).with_tier(tier);
             let mut out = vec![[0.0; H]; xs.len()];

@@ -26,8 +26,13 @@ pub struct RecurrentMulti<
     A = DefaultActivation,
 > {
     weights: &'static CellWeights<I, H, G, B>,
+    /// Every channel's `h` (row 0; while `flipped`, a stale copy) and `c` (row 1, LSTM and
+    /// CIFG).
     state: [[[f32; H]; C]; S],
-    h_new: [[f32; H]; C],
+    /// The other half of `h`'s double buffer: the current `h` while `flipped`. A step writes
+    /// the new `h` into the half that does not hold the old one and flips, so no copy.
+    h_alt: [[f32; H]; C],
+    flipped: bool,
     tier: Tier,
     _activation: PhantomData<A>,
 }
@@ -52,7 +57,14 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
     /// tier ([`Tier::STATIC`]; see [`Layer::set_tier`]).
     pub const fn new(weights: &'static CellWeights<I, H, G, B>) -> Self {
         assert!(S == if weights.kind().has_cell_state() { 2 } else { 1 }, "state count does not match the cell");
-        Self { weights, state: [[[0.0; H]; C]; S], h_new: [[0.0; H]; C], tier: Tier::STATIC, _activation: PhantomData }
+        Self {
+            weights,
+            state: [[[0.0; H]; C]; S],
+            h_alt: [[0.0; H]; C],
+            flipped: false,
+            tier: Tier::STATIC,
+            _activation: PhantomData,
+        }
     }
 
     /// The kernel tier this layer runs on.
@@ -62,23 +74,36 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
 
     /// The hidden state of every channel.
     pub fn hidden(&self) -> &[[f32; H]; C] {
-        &self.state[0]
+        if self.flipped {
+            &self.h_alt
+        } else {
+            &self.state[0]
+        }
+    }
+
+    /// One step of every channel (channel-major `input`, `C·I` floats); the new `h` is left
+    /// in the double buffer's other half.
+    #[inline]
+    fn step_flat(&mut self, input: &[f32]) {
+        let (h, c) = self.state.split_at_mut(1);
+        let (row, alt) = (&mut h[0], &mut self.h_alt);
+        let (h_old, h_new) = if self.flipped { (&*alt, row) } else { (&*row, alt) };
+        kernel::cell_step_fixed::<A, I, H, G, B, C>(
+            self.tier,
+            &self.weights.view(),
+            input,
+            h_old.as_flattened(),
+            c.as_flattened_mut().as_flattened_mut(),
+            h_new.as_flattened_mut(),
+        );
+        self.flipped = !self.flipped;
     }
 
     /// One step of every channel; returns every channel's new `h`.
     #[inline]
     pub fn step_typed(&mut self, input: &[[f32; I]; C]) -> &[[f32; H]; C] {
-        let (h, c) = self.state.split_at_mut(1);
-        kernel::cell_step_fixed::<A, I, H, G, B, C>(
-            self.tier,
-            &self.weights.view(),
-            input.as_flattened(),
-            h[0].as_flattened(),
-            c.as_flattened_mut().as_flattened_mut(),
-            self.h_new.as_flattened_mut(),
-        );
-        h[0] = self.h_new;
-        &self.state[0]
+        self.step_flat(input.as_flattened());
+        self.hidden()
     }
 }
 
@@ -92,29 +117,24 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
     #[inline]
     fn forward(&mut self, input: &[f32]) -> &[f32] {
         assert_eq!(input.len(), I * C, "input length differs from the layer's input size");
-        let (h, c) = self.state.split_at_mut(1);
-        kernel::cell_step_fixed::<A, I, H, G, B, C>(
-            self.tier,
-            &self.weights.view(),
-            input,
-            h[0].as_flattened(),
-            c.as_flattened_mut().as_flattened_mut(),
-            self.h_new.as_flattened_mut(),
-        );
-        h[0] = self.h_new;
-        self.state[0].as_flattened()
+        self.step_flat(input);
+        self.hidden().as_flattened()
     }
 
     fn reset(&mut self) {
         self.state = [[[0.0; H]; C]; S];
+        self.flipped = false;
     }
 
     fn snapshot(&self) -> Self::State {
-        self.state
+        let mut state = self.state;
+        state[0] = *self.hidden();
+        state
     }
 
     fn restore(&mut self, state: &Self::State) {
         self.state = *state;
+        self.flipped = false;
     }
 
     fn set_tier(&mut self, tier: Tier) {
