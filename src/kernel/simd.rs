@@ -63,6 +63,12 @@ pub(crate) trait Simd: Copy {
 
     /// Loads `n` floats (`1 <= n <= LANES`), zero in the other lanes.
     ///
+    /// The default copies them into a zeroed buffer and loads it full-width: correct, but on
+    /// out-of-order cores a full-width load of data just written by narrower stores waits for
+    /// them to retire instead of being forwarded, and a step loads the partial vectors (of
+    /// `c`, GRU's `h`) that the previous step stored. Every tier overrides this pair with
+    /// loads and stores of matching pieces.
+    ///
     /// # Safety
     /// `p..p + n` must be readable.
     #[inline(always)]

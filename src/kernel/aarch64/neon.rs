@@ -38,6 +38,36 @@ impl Simd for Neon {
     unsafe fn store(self, p: *mut f32, v: float32x4_t) {
         unsafe { vst1q_f32(p, v) }
     }
+    /// In the pieces `store_partial` writes (8 bytes, then 4), so that a load of a partial
+    /// vector stored the step before is forwarded from those stores (the trait default's
+    /// full-width load of a stack copy is not).
+    #[inline(always)]
+    unsafe fn load_partial(self, p: *const f32, n: usize) -> float32x4_t {
+        unsafe {
+            let pair = || vcombine_f32(vld1_f32(p), vdup_n_f32(0.0));
+            match n {
+                1 => vld1q_lane_f32::<0>(p, vdupq_n_f32(0.0)),
+                2 => pair(),
+                3 => vld1q_lane_f32::<2>(p.add(2), pair()),
+                _ => vld1q_f32(p),
+            }
+        }
+    }
+    /// See `load_partial`.
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, n: usize, v: float32x4_t) {
+        unsafe {
+            match n {
+                1 => vst1q_lane_f32::<0>(p, v),
+                2 => vst1_f32(p, vget_low_f32(v)),
+                3 => {
+                    vst1_f32(p, vget_low_f32(v));
+                    vst1q_lane_f32::<2>(p.add(2), v);
+                }
+                _ => vst1q_f32(p, v),
+            }
+        }
+    }
     #[inline(always)]
     fn add(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
         unsafe { vaddq_f32(a, b) }

@@ -36,6 +36,35 @@ impl Simd for Simd128 {
     unsafe fn store(self, p: *mut f32, v: v128) {
         unsafe { v128_store(p.cast(), v) }
     }
+    /// In the pieces `store_partial` writes (8 bytes, then 4), so that a load of a partial
+    /// vector stored the step before can be forwarded from those stores (the trait default's
+    /// full-width load of a stack copy cannot). Lane loads and stores are 1-aligned.
+    #[inline(always)]
+    unsafe fn load_partial(self, p: *const f32, n: usize) -> v128 {
+        unsafe {
+            match n {
+                1 => v128_load32_zero(p.cast()),
+                2 => v128_load64_zero(p.cast()),
+                3 => v128_load32_lane::<2>(v128_load64_zero(p.cast()), p.add(2).cast()),
+                _ => v128_load(p.cast()),
+            }
+        }
+    }
+    /// See `load_partial`.
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, n: usize, v: v128) {
+        unsafe {
+            match n {
+                1 => v128_store32_lane::<0>(v, p.cast()),
+                2 => v128_store64_lane::<0>(v, p.cast()),
+                3 => {
+                    v128_store64_lane::<0>(v, p.cast());
+                    v128_store32_lane::<2>(v, p.add(2).cast());
+                }
+                _ => v128_store(p.cast(), v),
+            }
+        }
+    }
     #[inline(always)]
     fn add(self, a: v128, b: v128) -> v128 {
         f32x4_add(a, b)
