@@ -575,7 +575,9 @@ unsafe fn strip<
     // The update on the sums still in registers (`p`'s indices are constants here). One
     // stream's strips run stage-major, so that independent activations of all vectors
     // overlap (GRU: r and z before the n gate, which waits for r); multi-channel strips go
-    // vector by vector (with all their vectors live they ran out of registers, slower).
+    // vector by vector (with all their vectors live they ran out of registers, slower), each
+    // stage-major over its channels, whose chains then overlap (channel after channel was
+    // slower: AVX2 LSTM-64 4–7 % per step at C = 2..8, LSTM-16 and -32 up to 12 %).
     if CC == 1 {
         for sub in 0..stages(K) {
             for q in 0..NV {
@@ -585,8 +587,8 @@ unsafe fn strip<
         }
     } else {
         for q in 0..NV {
-            for c in 0..CC {
-                for sub in 0..stages(K) {
+            for sub in 0..stages(K) {
+                for c in 0..CC {
                     // SAFETY: as above.
                     unsafe { stage::<S, A, K, G, CC>(s, a, &mut p, sub, q, c, nq(q)) };
                 }
