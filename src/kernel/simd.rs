@@ -15,8 +15,10 @@
 //! [`Simd::INTERLEAVE`] (AVX2) instead leave a strip's sums waiting on the stack and run its
 //! stages between chunks of the next strip's recurrent pass, so that the activations'
 //! dependency chains overlap that strip's multiply-adds instead of following them (where the
-//! pass leaves multiply-add slots for them: see `interleaves`). Dense layers (one gate, no
-//! update) run their full blocks in wider strips that span blocks (`proj_wide`).
+//! pass leaves multiply-add slots for them: see `interleaves`); where they do not interleave
+//! (AVX2 multi-channel GRU strips, 12 accumulators), strips go in pairs whose updates run
+//! together ([`Simd::DEFER`]). Dense layers (one gate, no update) run their full blocks in
+//! wider strips that span blocks (`proj_wide`).
 
 use super::layout::BLOCK;
 use crate::activation::Activation;
@@ -37,6 +39,11 @@ pub(crate) trait Simd: Copy {
     /// pass (see `strip`) rather than right after its own: a scheduling choice, the same bits
     /// either way. Set where measured faster.
     const INTERLEAVE: bool = false;
+    /// Whether GRU strips that do not interleave go in pairs: the first leaves its update
+    /// waiting, the second runs both updates together after its pass, stage by stage, so
+    /// that their activations' dependency chains overlap. Same bits either way; set where
+    /// measured faster.
+    const DEFER: bool = false;
 
     /// All lanes `x`.
     fn splat(self, x: f32) -> Self::V;
@@ -523,7 +530,10 @@ unsafe fn strip<
     // `split`.
     let bytes = 4 * G * hid * (hid + a.inputs);
     let interleaved = interleaves::<S>(K, G * 2 * CC, bytes);
-    debug_assert!(!*waiting || (interleaved && !split), "a waiting update would be dropped");
+    // Otherwise GRU strips go in pairs whose updates run together (see `Simd::DEFER`; LSTM
+    // pairs measured slower: 16 gate sums and a cell state per vector and channel).
+    let deferred = S::DEFER && !interleaved && K == kind::GRU;
+    debug_assert!(!*waiting || (interleaved && !split) || deferred, "a waiting update would be dropped");
     if !split {
         let h = &a.h[ch * hid..];
         if interleaved && *waiting {
@@ -567,9 +577,30 @@ unsafe fn strip<
     for (wide, acc_g) in p.acc.iter_mut().zip(&acc) {
         wide[..NV].copy_from_slice(acc_g);
     }
-    if interleaved && !final_strip {
+    if (interleaved || (deferred && !*waiting)) && !final_strip {
         *pend = p;
         *waiting = true;
+        return;
+    }
+    if deferred && *waiting {
+        // The pair's updates, stage by stage: the two strips' dependency chains overlap.
+        for sub in 0..stages(K) {
+            for q in 0..pend.nv {
+                let nq = pend.units(q, lanes);
+                for c in 0..CC {
+                    // SAFETY: `pend` is a waiting strip of `a` (the caller's guarantee), its
+                    // stages before `sub` ran; `q < nv`, `c < CC`.
+                    unsafe { stage::<S, A, K, G, CC>(s, a, pend, sub, q, c, nq) };
+                }
+            }
+            for q in 0..NV {
+                for c in 0..CC {
+                    // SAFETY: `p` is this strip, of `a`; the stages run in order.
+                    unsafe { stage::<S, A, K, G, CC>(s, a, &mut p, sub, q, c, nq(q)) };
+                }
+            }
+        }
+        *waiting = false;
         return;
     }
     // The update on the sums still in registers (`p`'s indices are constants here). One

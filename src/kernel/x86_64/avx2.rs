@@ -32,6 +32,9 @@ impl Simd for Avx2 {
     // Zen 3: LSTM-64 −13 %, GRU-32 −18 % per step (README); the other tiers keep their strips'
     // updates in registers.
     const INTERLEAVE: bool = true;
+    // Multi-channel GRU (2 channels: 12 accumulators, no interleave), per channel: H = 32 /
+    // 64 / 128 0.91 / 0.94 / 0.96 of the time (README). SSE2 measured mixed (0.94–1.06).
+    const DEFER: bool = true;
 
     // SAFETY (every block in this impl): an `Avx2` value exists only inside the
     // `#[target_feature(enable = "avx2,fma")]` functions below, which the dispatcher reaches
