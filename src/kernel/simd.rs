@@ -396,6 +396,27 @@ unsafe fn stage<S: Simd, A: Activation, const K: u8, const G: usize, const CC: u
     unsafe { store_n(s, a.out.add(at), nq, hn) };
 }
 
+/// Stage `sub` (see [`stage`]) of strip `p`'s update for all its vectors and channels.
+///
+/// # Safety
+/// As for [`stage`]: `a` satisfies its field docs for `p`'s channels, `p` is a strip of `a`
+/// whose stages before `sub` ran, `sub < stages(K)`.
+#[inline(always)]
+unsafe fn stage_all<S: Simd, A: Activation, const K: u8, const G: usize, const CC: usize>(
+    s: S,
+    a: &Args<'_>,
+    p: &mut Pending<S::V, G, CC>,
+    sub: usize,
+) {
+    for q in 0..p.nv {
+        let nq = p.units(q, S::LANES);
+        for c in 0..CC {
+            // SAFETY: the caller's guarantee; `q < nv`, `c < CC`, `nq` is vector `q`'s units.
+            unsafe { stage::<S, A, K, G, CC>(s, a, p, sub, q, c, nq) };
+        }
+    }
+}
+
 /// One strip: units `j0 .. j0 + n` (inside the block starting at `blk` of width `width`),
 /// channels `ch .. ch + CC`.
 ///
@@ -557,14 +578,9 @@ unsafe fn strip<
                         hid,
                     )
                 };
-                for q in 0..pend.nv {
-                    let nq = pend.units(q, lanes);
-                    for c in 0..CC {
-                        // SAFETY: `pend` is a waiting strip of `a` (the caller's guarantee),
-                        // its stages before `sub` ran; `q < nv`, `c < CC`.
-                        unsafe { stage::<S, A, K, G, CC>(s, a, pend, sub, q, c, nq) };
-                    }
-                }
+                // SAFETY: `pend` is a waiting strip of `a` (the caller's guarantee), its stages
+                // before `sub` ran.
+                unsafe { stage_all::<S, A, K, G, CC>(s, a, pend, sub) };
             }
             *waiting = false;
         } else {
@@ -585,14 +601,9 @@ unsafe fn strip<
     if deferred && *waiting {
         // The pair's updates, stage by stage: the two strips' dependency chains overlap.
         for sub in 0..stages(K) {
-            for q in 0..pend.nv {
-                let nq = pend.units(q, lanes);
-                for c in 0..CC {
-                    // SAFETY: `pend` is a waiting strip of `a` (the caller's guarantee), its
-                    // stages before `sub` ran; `q < nv`, `c < CC`.
-                    unsafe { stage::<S, A, K, G, CC>(s, a, pend, sub, q, c, nq) };
-                }
-            }
+            // SAFETY: `pend` is a waiting strip of `a` (the caller's guarantee), its stages
+            // before `sub` ran.
+            unsafe { stage_all::<S, A, K, G, CC>(s, a, pend, sub) };
             for q in 0..NV {
                 for c in 0..CC {
                     // SAFETY: `p` is this strip, of `a`; the stages run in order.
