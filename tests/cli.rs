@@ -131,6 +131,24 @@ fn errors_are_one_line_naming_the_file() {
 }
 
 #[test]
+fn a_tier_this_cpu_cannot_run_is_an_error_not_a_panic() {
+    let model = conf("amp-json/lstm8_ts9_pytorch.json");
+    let run = |tier: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tinyrnn"))
+            .args(["bench", &model])
+            .env("TINYRNN_TIER", tier)
+            .output()
+            .expect("run tinyrnn")
+    };
+    assert_clean_error(&run("avx512"), "TINYRNN_TIER=avx512: not one of scalar");
+    // An ISA of another architecture: never runnable here.
+    let foreign = if cfg!(target_arch = "aarch64") { "avx2" } else { "neon" };
+    assert_clean_error(&run(foreign), &format!("TINYRNN_TIER={foreign}: this CPU cannot run that tier"));
+    let out = run("scalar");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn bench_prints_ns_per_step_and_real_time_factor() {
     let out = tinyrnn(&["bench", &conf("amp-json/gru4_ts9_pytorch.json")]);
     assert!(out.status.success());

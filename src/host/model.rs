@@ -74,15 +74,18 @@ pub struct Model<A = DefaultActivation> {
     output_size: usize,
     skip: usize,
     initial_state: Vec<f32>,
-    /// The kernel tier, detected when the model is built ([`Tier::detect`]).
+    /// The kernel tier, detected when the model is built ([`Tier::try_detect`]).
     tier: Tier,
     _activation: PhantomData<A>,
 }
 
 impl<A: Activation> Model<A> {
-    /// Packs a validated spec's weights and prepares the initial state.
+    /// Packs a validated spec's weights and prepares the initial state, for the kernel tier
+    /// of [`Tier::try_detect`]: a `TINYRNN_TIER` that names no tier this CPU runs is a
+    /// [`LoadError::Tier`].
     pub fn from_spec(spec: &ModelSpec) -> Result<Self, LoadError> {
         spec.validate()?;
+        let tier = Tier::try_detect()?;
         let mut layers = Vec::with_capacity(spec.layers.len());
         let mut initial_state = Vec::new();
         for layer in &spec.layers {
@@ -149,7 +152,7 @@ impl<A: Activation> Model<A> {
             }
             model.initial_state = model.snapshot();
         }
-        model.tier = Tier::detect();
+        model.tier = tier;
         Ok(model)
     }
 

@@ -18,6 +18,7 @@ use std::string::String;
 use std::vec::Vec;
 
 use crate::cell::{CellKind, DenseActivation, RnnNonlinearity};
+use crate::kernel::TierEnvError;
 
 /// A whole network: layers in forward order plus the residual and reset behaviour.
 #[derive(Clone, Debug, PartialEq)]
@@ -341,6 +342,15 @@ pub enum LoadError {
         /// The disagreement.
         detail: String,
     },
+    /// `TINYRNN_TIER` names no kernel tier this CPU runs ([`Tier::try_detect`](crate::Tier::try_detect)), so no model
+    /// is built.
+    Tier(TierEnvError),
+}
+
+impl From<TierEnvError> for LoadError {
+    fn from(e: TierEnvError) -> Self {
+        LoadError::Tier(e)
+    }
 }
 
 impl LoadError {
@@ -380,6 +390,7 @@ impl LoadError {
     pub fn file(&self) -> &str {
         match self {
             LoadError::Io { path, .. } => path,
+            LoadError::Tier(_) => "",
             LoadError::UnknownFormat { file, .. }
             | LoadError::Malformed { file, .. }
             | LoadError::Shape { file, .. }
@@ -392,7 +403,7 @@ impl LoadError {
     /// Sets the file name if none is set yet.
     pub fn with_file(mut self, name: &str) -> Self {
         match &mut self {
-            LoadError::Io { .. } => {}
+            LoadError::Io { .. } | LoadError::Tier(_) => {}
             LoadError::UnknownFormat { file, .. }
             | LoadError::Malformed { file, .. }
             | LoadError::Shape { file, .. }
@@ -446,6 +457,7 @@ impl fmt::Display for LoadError {
                 prefix(f, file, context)?;
                 f.write_str(detail)
             }
+            LoadError::Tier(e) => e.fmt(f),
         }
     }
 }
@@ -454,6 +466,7 @@ impl std::error::Error for LoadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             LoadError::Io { source, .. } => Some(source),
+            LoadError::Tier(e) => Some(e),
             _ => None,
         }
     }

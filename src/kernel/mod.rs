@@ -55,6 +55,8 @@ mod x86_64;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "std")]
+pub use tier::TierEnvError;
 pub use tier::{Isa, Tier, TIER_ENV};
 
 use crate::activation::{Activation, ActivationKind};

@@ -96,20 +96,59 @@ impl Tier {
     /// it when building a network, not on the audio thread's first sample.
     ///
     /// Panics if `TINYRNN_TIER` names an unknown tier or one this CPU cannot run (so a test
-    /// run never silently exercises another tier than the one asked for).
+    /// run never silently exercises another tier than the one asked for); [`Tier::try_detect`]
+    /// returns that as an error instead.
     #[cfg(feature = "std")]
     pub fn detect() -> Tier {
-        static DETECTED: std::sync::OnceLock<Tier> = std::sync::OnceLock::new();
-        *DETECTED.get_or_init(|| match std::env::var(TIER_ENV) {
-            Ok(name) if !name.is_empty() => {
-                let isa = Isa::from_name(&name)
-                    .unwrap_or_else(|| panic!("{TIER_ENV}={name}: not one of scalar, sse2, avx2, neon, simd128"));
-                Tier::new(isa).unwrap_or_else(|| panic!("{TIER_ENV}={name}: this CPU cannot run that tier"))
+        Tier::try_detect().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Tier::detect`], with a `TINYRNN_TIER` that names no tier this CPU runs as an error
+    /// (what the host-side loaders return, see [`crate::host::LoadError::Tier`]). Cached like
+    /// `detect`: the variable is read once per process.
+    #[cfg(feature = "std")]
+    pub fn try_detect() -> Result<Tier, TierEnvError> {
+        static DETECTED: std::sync::OnceLock<Result<Tier, TierEnvError>> = std::sync::OnceLock::new();
+        DETECTED.get_or_init(|| Tier::from_env_value(std::env::var(TIER_ENV).ok().as_deref())).clone()
+    }
+
+    /// The tier `TINYRNN_TIER` asks for when it holds `value` (unset or empty: the best one).
+    #[cfg(feature = "std")]
+    fn from_env_value(value: Option<&str>) -> Result<Tier, TierEnvError> {
+        match value {
+            Some(name) if !name.is_empty() => {
+                let isa = Isa::from_name(name).ok_or_else(|| TierEnvError::Unknown(name.into()))?;
+                Tier::new(isa).ok_or(TierEnvError::Unsupported(isa))
             }
-            _ => Tier::available().last().unwrap_or(Tier::SCALAR),
-        })
+            _ => Ok(Tier::available().last().unwrap_or(Tier::SCALAR)),
+        }
     }
 }
+
+/// `TINYRNN_TIER` ([`TIER_ENV`]) names no tier this CPU runs.
+#[cfg(feature = "std")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TierEnvError {
+    /// Not one of the names of [`Isa::name`].
+    Unknown(std::string::String),
+    /// A tier this CPU (or, for NEON and simd128, this build) cannot run.
+    Unsupported(Isa),
+}
+
+#[cfg(feature = "std")]
+impl core::fmt::Display for TierEnvError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            TierEnvError::Unknown(name) => {
+                write!(f, "{TIER_ENV}={name}: not one of scalar, sse2, avx2, neon, simd128")
+            }
+            TierEnvError::Unsupported(isa) => write!(f, "{TIER_ENV}={}: this CPU cannot run that tier", isa.name()),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for TierEnvError {}
 
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 fn avx2_available() -> bool {
@@ -119,4 +158,36 @@ fn avx2_available() -> bool {
 #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
 fn avx2_available() -> bool {
     cfg!(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use std::format;
+    use std::string::ToString;
+
+    #[test]
+    fn env_value_picks_the_tier_or_says_why_not() {
+        let best = Tier::available().last().expect("scalar is always available");
+        assert_eq!(Tier::from_env_value(None), Ok(best));
+        assert_eq!(Tier::from_env_value(Some("")), Ok(best));
+        assert_eq!(Tier::from_env_value(Some("scalar")), Ok(Tier::SCALAR));
+        let unknown = Tier::from_env_value(Some("avx512"));
+        assert_eq!(unknown, Err(TierEnvError::Unknown("avx512".into())));
+        assert_eq!(
+            unknown.unwrap_err().to_string(),
+            "TINYRNN_TIER=avx512: not one of scalar, sse2, avx2, neon, simd128"
+        );
+        // Every ISA either gives its tier or says this CPU cannot run it.
+        for isa in Isa::ALL {
+            match Tier::new(isa) {
+                Some(t) => assert_eq!(Tier::from_env_value(Some(isa.name())), Ok(t)),
+                None => {
+                    let e = Tier::from_env_value(Some(isa.name())).unwrap_err();
+                    assert_eq!(e, TierEnvError::Unsupported(isa));
+                    assert_eq!(e.to_string(), format!("TINYRNN_TIER={}: this CPU cannot run that tier", isa.name()));
+                }
+            }
+        }
+    }
 }
