@@ -2,7 +2,8 @@
 //! measured in the same run, plus multi-channel and sequence-mode figures.
 //!
 //! `cargo bench --bench table` prints markdown. Every figure is the median of 31 batches.
-//! `cargo bench --bench table -- sequence` (or `steps`, `multichannel`) prints one section.
+//! `cargo bench --bench table -- sequence` (or `steps`, `multichannel`, `latency`) prints one
+//! section.
 //! Layers run the default (fast, vectorised) activations; one column repeats the best tier
 //! with the exact (libm) ones.
 //! Roofline = min(FMA peak, streaming rate over a buffer of the packed weights' size), both
@@ -84,6 +85,48 @@ mod roof {
             std::hint::black_box(unsafe { fma_loop(n, std::hint::black_box(0.999)) });
         });
         (n * 80) as f64 / ns
+    }
+
+    /// A chain of `N` dependent AVX2 operations `$op` on one vector (inlined in one
+    /// `#[target_feature]` function, so the chain is the operations alone).
+    macro_rules! chain_fn {
+        ($name:ident, |$v:ident| $op:expr) => {
+            #[target_feature(enable = "avx2,fma")]
+            fn $name(x: f32) -> f32 {
+                #[allow(unused_imports)]
+                use tinyrnn::kernel::activation::x86_64::{sigmoid_avx2, tanh_avx2};
+                let mut $v = _mm256_set1_ps(x);
+                for _ in 0..CHAIN {
+                    $v = $op;
+                }
+                _mm256_cvtss_f32($v)
+            }
+        };
+    }
+    const CHAIN: usize = 1000;
+    chain_fn!(fma_chain, |v| _mm256_fmadd_ps(v, _mm256_set1_ps(0.999), _mm256_set1_ps(1e-3)));
+    chain_fn!(mul_chain, |v| _mm256_mul_ps(v, _mm256_set1_ps(0.999)));
+    chain_fn!(add_chain, |v| _mm256_add_ps(v, _mm256_set1_ps(1e-3)));
+    chain_fn!(sigmoid_chain, |v| sigmoid_avx2(v));
+    chain_fn!(tanh_chain, |v| tanh_avx2(v));
+
+    /// Latency in ns of one AVX2 operation of the step's `h → h` chain, each measured as a
+    /// chain of 1000 dependent operations: `fma`, `mul`, `add`, and the kernels' fast `sigmoid`
+    /// and `tanh` (the very functions the AVX2 strips inline).
+    pub fn latencies() -> [(&'static str, f64); 5] {
+        let run = |f: unsafe fn(f32) -> f32| {
+            // SAFETY: the table runs only where AVX2 and FMA are detected.
+            super::median_ns(20, || {
+                std::hint::black_box(unsafe { f(std::hint::black_box(0.5)) });
+            }) / CHAIN as f64
+        };
+        [
+            ("fma", run(fma_chain)),
+            ("mul", run(mul_chain)),
+            ("add", run(add_chain)),
+            ("sigmoid", run(sigmoid_chain)),
+            ("tanh", run(tanh_chain)),
+        ]
     }
 
     pub fn streaming(bytes: usize) -> f64 {
@@ -188,7 +231,33 @@ fn main() {
         if want("sequence") {
             sequence();
         }
+        if want("latency") {
+            latency();
+        }
     }
+}
+
+/// The H = 8 steps' latency floor: the `h → h` dependency chain of one step (the next step
+/// needs the new `h`, so consecutive steps cannot overlap it), built from operation latencies
+/// measured here. Nothing else of the step (input column, bias, Dense head, call) is counted,
+/// so a step cannot be faster than this with the same operations in the same order.
+#[cfg(target_arch = "x86_64")]
+fn latency() {
+    let lat = roof::latencies();
+    let get = |name: &str| lat.iter().find(|(n, _)| *n == name).map(|&(_, ns)| ns).unwrap_or(f64::NAN);
+    let (fma, mul, add, sig, tanh) = (get("fma"), get("mul"), get("add"), get("sigmoid"), get("tanh"));
+    println!("\nLatency floor of one step's h → h chain (AVX2; ns, operation latencies measured in this run)\n");
+    println!("| operation | fma | mul | add | fast sigmoid | fast tanh |\n|---|---|---|---|---|---|");
+    println!("| latency ns | {fma:.2} | {mul:.2} | {add:.2} | {sig:.2} | {tanh:.2} |\n");
+    // LSTM: H dependent FMAs per gate (the recurrent columns, in order), the gate activations
+    // (in parallel: the slower one), i·g, + f·c, tanh(c), o·tanh(c).
+    // GRU: H FMAs, σ(r), r·(W_hn h + b_hn), + the input part, tanh, (1 − z)·n, + z·h.
+    let h = 8.0;
+    let lstm = h * fma + sig.max(tanh) + mul + add + tanh + mul;
+    let gru = h * fma + sig + mul + add + tanh + mul + add;
+    println!("| model | chain | floor ns | target ns |\n|---|---|---|---|");
+    println!("| LSTM H=8 | 8 fma, max(σ, tanh), mul, add, tanh, mul | {lstm:.1} | ≤ 40 |");
+    println!("| GRU H=8 | 8 fma, σ, mul, add, tanh, mul, add | {gru:.1} | ≤ 40 |");
 }
 
 /// The main table: one step per call, every tier, against the roofline.
