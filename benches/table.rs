@@ -8,6 +8,8 @@
 //! with the exact (libm) ones.
 //! Roofline = min(FMA peak, streaming rate over a buffer of the packed weights' size), both
 //! measured here (a 10-accumulator AVX2 FMA loop; an 8-accumulator aligned-load FMA loop).
+//! The `latency` section measures operation latencies and the fast activations' throughput,
+//! and from them the H = 8 steps' latency floor.
 
 mod common;
 
@@ -129,6 +131,42 @@ mod roof {
         ]
     }
 
+    /// `CHAIN` rounds of `$f` on 8 independent vectors (each round's inputs one add away
+    /// from the last round's), summed: the operation's throughput where nothing waits on it.
+    macro_rules! throughput_fn {
+        ($name:ident, $f:ident) => {
+            #[target_feature(enable = "avx2,fma")]
+            fn $name(x: f32) -> f32 {
+                use tinyrnn::kernel::activation::x86_64::$f;
+                let step = _mm256_set1_ps(1e-4);
+                let mut xs: [__m256; 8] = core::array::from_fn(|i| _mm256_set1_ps(x + 0.1 * i as f32));
+                let mut sum = [_mm256_setzero_ps(); 8];
+                for _ in 0..CHAIN {
+                    for (xv, acc) in xs.iter_mut().zip(&mut sum) {
+                        *acc = _mm256_add_ps(*acc, $f(*xv));
+                        *xv = _mm256_add_ps(*xv, step);
+                    }
+                }
+                let total = sum.iter().fold(_mm256_setzero_ps(), |t, &v| _mm256_add_ps(t, v));
+                _mm256_cvtss_f32(total)
+            }
+        };
+    }
+    throughput_fn!(sigmoid_throughput, sigmoid_avx2);
+    throughput_fn!(tanh_throughput, tanh_avx2);
+
+    /// ns per vector of the fast sigmoid and tanh on independent inputs (see
+    /// [`throughput_fn`]), the rate a strip's update can reach at best.
+    pub fn activation_throughputs() -> [(&'static str, f64); 2] {
+        let run = |f: unsafe fn(f32) -> f32| {
+            // SAFETY: the table runs only where AVX2 and FMA are detected.
+            super::median_ns(20, || {
+                std::hint::black_box(unsafe { f(std::hint::black_box(0.5)) });
+            }) / (8 * CHAIN) as f64
+        };
+        [("sigmoid", run(sigmoid_throughput)), ("tanh", run(tanh_throughput))]
+    }
+
     pub fn streaming(bytes: usize) -> f64 {
         let floats = bytes.div_ceil(256) * 64;
         let buf = tinyrnn::kernel::aligned::AlignedVec::zeroed(floats);
@@ -247,8 +285,18 @@ fn latency() {
     let get = |name: &str| lat.iter().find(|(n, _)| *n == name).map(|&(_, ns)| ns).unwrap_or(f64::NAN);
     let (fma, mul, add, sig, tanh) = (get("fma"), get("mul"), get("add"), get("sigmoid"), get("tanh"));
     println!("\nLatency floor of one step's h → h chain (AVX2; ns, operation latencies measured in this run)\n");
+    let tp = roof::activation_throughputs();
+    let (sig_tp, tanh_tp) = (tp[0].1, tp[1].1);
     println!("| operation | fma | mul | add | fast sigmoid | fast tanh |\n|---|---|---|---|---|---|");
-    println!("| latency ns | {fma:.2} | {mul:.2} | {add:.2} | {sig:.2} | {tanh:.2} |\n");
+    println!("| latency ns | {fma:.2} | {mul:.2} | {add:.2} | {sig:.2} | {tanh:.2} |");
+    println!("| ns per vector, 8 independent vectors | | | | {sig_tp:.2} | {tanh_tp:.2} |\n");
+    // What an update costs where nothing else limits it: per vector of 8 units, LSTM
+    // 3 sigmoids + 2 tanh, GRU 2 sigmoids + 1 tanh.
+    println!(
+        "Activations per vector of 8 units at that rate: LSTM (3 σ + 2 tanh) {:.1} ns, GRU (2 σ + tanh) {:.1} ns\n",
+        3.0 * sig_tp + 2.0 * tanh_tp,
+        2.0 * sig_tp + tanh_tp
+    );
     // LSTM: H dependent FMAs per gate (the recurrent columns, in order), the gate activations
     // (in parallel: the slower one), i·g, + f·c, tanh(c), o·tanh(c).
     // GRU: H FMAs, σ(r), r·(W_hn h + b_hn), + the input part, tanh, (1 − z)·n, + z·h.
