@@ -44,6 +44,7 @@ fn iters_for(ns: f64) -> usize {
 #[cfg(target_arch = "x86_64")]
 mod roof {
     use core::arch::x86_64::*;
+    use tinyrnn::kernel::activation::x86_64::{sigmoid_avx2, tanh_avx2};
 
     /// MACs per ns of 10 independent FMA chains (AVX2, 8 lanes).
     #[target_feature(enable = "avx2,fma")]
@@ -89,14 +90,12 @@ mod roof {
         (n * 80) as f64 / ns
     }
 
-    /// A chain of `N` dependent AVX2 operations `$op` on one vector (inlined in one
+    /// A chain of `CHAIN` dependent AVX2 operations `$op` on one vector (inlined in one
     /// `#[target_feature]` function, so the chain is the operations alone).
     macro_rules! chain_fn {
         ($name:ident, |$v:ident| $op:expr) => {
             #[target_feature(enable = "avx2,fma")]
             fn $name(x: f32) -> f32 {
-                #[allow(unused_imports)]
-                use tinyrnn::kernel::activation::x86_64::{sigmoid_avx2, tanh_avx2};
                 let mut $v = _mm256_set1_ps(x);
                 for _ in 0..CHAIN {
                     $v = $op;
@@ -112,23 +111,42 @@ mod roof {
     chain_fn!(sigmoid_chain, |v| sigmoid_avx2(v));
     chain_fn!(tanh_chain, |v| tanh_avx2(v));
 
-    /// Latency in ns of one AVX2 operation of the step's `h → h` chain, each measured as a
-    /// chain of 1000 dependent operations: `fma`, `mul`, `add`, and the kernels' fast `sigmoid`
-    /// and `tanh` (the very functions the AVX2 strips inline).
-    pub fn latencies() -> [(&'static str, f64); 5] {
-        let run = |f: unsafe fn(f32) -> f32| {
-            // SAFETY: the table runs only where AVX2 and FMA are detected.
-            super::median_ns(20, || {
+    /// ns per operation of `f`, which runs `per_call` of them: the fastest of 31 batches of 10
+    /// calls. These are capacities of the core (a latency, a rate), which the shared machine's
+    /// noise can only slow down (the throughput probes moved by up to 1.5× between runs with
+    /// the median).
+    fn ns_per_op(f: unsafe fn(f32) -> f32, per_call: usize) -> f64 {
+        let batch = || {
+            let t = std::time::Instant::now();
+            for _ in 0..10 {
+                // SAFETY: the table runs only where AVX2 and FMA are detected.
                 std::hint::black_box(unsafe { f(std::hint::black_box(0.5)) });
-            }) / CHAIN as f64
+            }
+            t.elapsed().as_nanos() as f64 / 10.0
         };
-        [
-            ("fma", run(fma_chain)),
-            ("mul", run(mul_chain)),
-            ("add", run(add_chain)),
-            ("sigmoid", run(sigmoid_chain)),
-            ("tanh", run(tanh_chain)),
-        ]
+        batch();
+        (0..31).map(|_| batch()).fold(f64::INFINITY, f64::min) / per_call as f64
+    }
+
+    /// Latency in ns of each AVX2 operation of the step's `h → h` chain.
+    pub struct Latencies {
+        pub fma: f64,
+        pub mul: f64,
+        pub add: f64,
+        pub sigmoid: f64,
+        pub tanh: f64,
+    }
+
+    /// Each operation measured as a chain of `CHAIN` dependent ones: `fma`, `mul`, `add`, and
+    /// the kernels' fast `sigmoid` and `tanh` (the very functions the AVX2 strips inline).
+    pub fn latencies() -> Latencies {
+        Latencies {
+            fma: ns_per_op(fma_chain, CHAIN),
+            mul: ns_per_op(mul_chain, CHAIN),
+            add: ns_per_op(add_chain, CHAIN),
+            sigmoid: ns_per_op(sigmoid_chain, CHAIN),
+            tanh: ns_per_op(tanh_chain, CHAIN),
+        }
     }
 
     /// `CHAIN` rounds of `$f` on 8 independent vectors (each round's inputs one add away
@@ -137,7 +155,6 @@ mod roof {
         ($name:ident, $f:ident) => {
             #[target_feature(enable = "avx2,fma")]
             fn $name(x: f32) -> f32 {
-                use tinyrnn::kernel::activation::x86_64::$f;
                 let step = _mm256_set1_ps(1e-4);
                 let mut xs: [__m256; 8] = core::array::from_fn(|i| _mm256_set1_ps(x + 0.1 * i as f32));
                 let mut sum = [_mm256_setzero_ps(); 8];
@@ -156,15 +173,12 @@ mod roof {
     throughput_fn!(tanh_throughput, tanh_avx2);
 
     /// ns per vector of the fast sigmoid and tanh on independent inputs (see
-    /// [`throughput_fn`]), the rate a strip's update can reach at best.
-    pub fn activation_throughputs() -> [(&'static str, f64); 2] {
-        let run = |f: unsafe fn(f32) -> f32| {
-            // SAFETY: the table runs only where AVX2 and FMA are detected.
-            super::median_ns(20, || {
-                std::hint::black_box(unsafe { f(std::hint::black_box(0.5)) });
-            }) / (8 * CHAIN) as f64
-        };
-        [("sigmoid", run(sigmoid_throughput)), ("tanh", run(tanh_throughput))]
+    /// `throughput_fn`): the rate a strip's update can reach at best.
+    pub fn activation_throughputs() -> (f64, f64) {
+        // Three alternating rounds: a slow spell of the machine can outlast one probe's batches.
+        (0..3).fold((f64::INFINITY, f64::INFINITY), |(s, t), _| {
+            (s.min(ns_per_op(sigmoid_throughput, 8 * CHAIN)), t.min(ns_per_op(tanh_throughput, 8 * CHAIN)))
+        })
     }
 
     pub fn streaming(bytes: usize) -> f64 {
@@ -281,12 +295,9 @@ fn main() {
 /// so a step cannot be faster than this with the same operations in the same order.
 #[cfg(target_arch = "x86_64")]
 fn latency() {
-    let lat = roof::latencies();
-    let get = |name: &str| lat.iter().find(|(n, _)| *n == name).map(|&(_, ns)| ns).unwrap_or(f64::NAN);
-    let (fma, mul, add, sig, tanh) = (get("fma"), get("mul"), get("add"), get("sigmoid"), get("tanh"));
+    let roof::Latencies { fma, mul, add, sigmoid: sig, tanh } = roof::latencies();
+    let (sig_tp, tanh_tp) = roof::activation_throughputs();
     println!("\nLatency floor of one step's h → h chain (AVX2; ns, operation latencies measured in this run)\n");
-    let tp = roof::activation_throughputs();
-    let (sig_tp, tanh_tp) = (tp[0].1, tp[1].1);
     println!("| operation | fma | mul | add | fast sigmoid | fast tanh |\n|---|---|---|---|---|---|");
     println!("| latency ns | {fma:.2} | {mul:.2} | {add:.2} | {sig:.2} | {tanh:.2} |");
     println!("| ns per vector, 8 independent vectors | | | | {sig_tp:.2} | {tanh_tp:.2} |\n");

@@ -271,8 +271,8 @@ fn validate_dense(d: &DenseSpec, ctx: &str) -> Result<(), LoadError> {
 
 /// Why a model file could not be turned into a [`ModelSpec`].
 ///
-/// Every variant carries `file` (the name given to the loader; empty for
-/// [`ModelSpec::validate`]) and, where it applies, `context`: which layer, tensor or field
+/// Every variant but [`LoadError::Tier`] carries `file` (the name given to the loader; empty
+/// for [`ModelSpec::validate`]) and, where it applies, `context`: which layer, tensor or field
 /// is at fault, e.g. `"layer 0 (lstm)"`. The [`Display`](fmt::Display) text puts them in
 /// front: `"model.json: layer 0 (lstm): recurrent kernel has shape [20, 80], expected
 /// [16, 64] ..."`.

@@ -140,7 +140,11 @@ impl core::fmt::Display for TierEnvError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             TierEnvError::Unknown(name) => {
-                write!(f, "{TIER_ENV}={name}: not one of scalar, sse2, avx2, neon, simd128")
+                write!(f, "{TIER_ENV}={name}: not one of ")?;
+                for (i, isa) in Isa::ALL.iter().enumerate() {
+                    write!(f, "{}{}", if i > 0 { ", " } else { "" }, isa.name())?;
+                }
+                Ok(())
             }
             TierEnvError::Unsupported(isa) => write!(f, "{TIER_ENV}={}: this CPU cannot run that tier", isa.name()),
         }
