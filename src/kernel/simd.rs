@@ -604,6 +604,8 @@ unsafe fn strip<
             // SAFETY: `pend` is a waiting strip of `a` (the caller's guarantee), its stages
             // before `sub` ran.
             unsafe { stage_all::<S, A, K, G, CC>(s, a, pend, sub) };
+            // This strip's own stages loop over the constant `NV`, not `stage_all`'s `p.nv`:
+            // with `p.nv` the generated code changed (89220e9), so the indices stay constants.
             for q in 0..NV {
                 for c in 0..CC {
                     // SAFETY: `p` is this strip, of `a`; the stages run in order.
