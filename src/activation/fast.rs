@@ -4,9 +4,11 @@
 //!
 //! Both are built on one split of the exponential, `e^y = 2^n · (1 + r)`:
 //! `n = round(y·log2 e)` (magic-number rounding, no float→int conversion), `u = y − n·LN2` in
-//! `[−ln2/2, ln2/2]`, and `r = u + u·(u·H(u))`, `H` a cubic (the minimax fit of `e^u` on that
-//! interval, [`G1`]..[`G4`]). `2^n` is built from exponent bits. Writing `r` as
-//! `u` plus a small correction keeps it monotone in `u` despite the roundings inside `H`.
+//! `[−ln2/2, ln2/2]`, and `r = u + u²·H(u)`, `H` a cubic (the minimax fit of `e^u` on that
+//! interval, [`G1`]..[`G4`]) evaluated in Estrin's form `(G1 + G2·u) + u²·(G3 + G4·u)`, which
+//! keeps the latency short: three dependent multiply-adds after `u`. `2^n` is built from
+//! exponent bits. Writing `r` as `u` plus a small correction keeps it monotone in `u` despite
+//! the roundings inside `H` and `u²`.
 //!
 //! * **`sigmoid(x) = 1 / (1 + e^{−x})`**, `x` clamped to `[SIGMOID_LO, SIGMOID_HI]`: one
 //!   division, `den = 2^n·(1 + r) + 1` (`2^n` is `+inf` at the lower clamp, so
@@ -39,8 +41,8 @@
 //!   QEMU). Uses `libm::fmaf`, so it is slow where there is no hardware FMA; it exists as the
 //!   reference for those tiers.
 //!
-//! The two variants differ (exhaustive comparison) on 221 446 of the 2 139 095 040 finite
-//! non-negative inputs for `tanh`, and on 21 183 405 of 4 278 190 080 finite inputs for
+//! The two variants differ (exhaustive comparison) on 219 336 of the 2 139 095 040 finite
+//! non-negative inputs for `tanh`, and on 21 177 797 of 4 278 190 080 finite inputs for
 //! `sigmoid`, by at most 2^-23 (1.19e-7) absolute for each. Both variants satisfy all the
 //! bounds below.
 //!
@@ -49,10 +51,10 @@
 //!
 //! | function | max abs error | max rel error, `1e-20 ≤ \|x\| ≤ 0.5` |
 //! |---|---|---|
-//! | `tanh` (plain: scalar, SSE2, wasm)        | 1.329e-7 (at x = ±0.17340004) | 4.652e-6 (x = ±0.020016694) |
-//! | `tanh_fused` (AVX2+FMA, NEON)             | 1.329e-7 (at x = ±0.1733697)  | 4.652e-6 (x = ±0.020016694) |
-//! | `sigmoid` (plain)                         | 9.402e-8 (at x = 0.99419105)  | — |
-//! | `sigmoid_fused` (AVX2+FMA, NEON)          | 9.439e-8 (at x = 0.9900193)   | — |
+//! | `tanh` (plain: scalar, SSE2, wasm)        | 1.329e-7 (at x = ±0.1733697)  | 4.652e-6 (x = ±0.020016694) |
+//! | `tanh_fused` (AVX2+FMA, NEON)             | 1.323e-7 (at x = ±0.17331357) | 4.652e-6 (x = ±0.020016694) |
+//! | `sigmoid` (plain)                         | 9.430e-8 (at x = 1.0957973)   | — |
+//! | `sigmoid_fused` (AVX2+FMA, NEON)          | 9.484e-8 (at x = 0.9938219)   | — |
 //!
 //! Relative error of `tanh` for `0 < |x| < 1e-20` (subnormals included) is exactly 0.
 //! Spec: tanh abs ≤ 2.5e-7, rel ≤ 1e-4 on `1e-20 ≤ |x| ≤ 0.5`; sigmoid abs ≤ 1.5e-7.
@@ -105,12 +107,12 @@ pub const MAGIC: f32 = 12_582_912.0;
 /// (plain rounding: scalar, SSE2, wasm simd128), rounded up: 1.329e-7 at x = ±0.1734 (the
 /// seam where `n` steps from 0 to 1).
 pub const TANH_MAX_ABS_ERR: f32 = 1.33e-7;
-/// Measured maximum absolute error of [`tanh_fused`] (AVX2+FMA, NEON), rounded up: 1.329e-7.
+/// Measured maximum absolute error of [`tanh_fused`] (AVX2+FMA, NEON), rounded up: 1.323e-7.
 pub const TANH_FUSED_MAX_ABS_ERR: f32 = 1.33e-7;
-/// Measured maximum absolute error of [`sigmoid`] (plain), rounded up: 9.402e-8 at x = 0.994.
-pub const SIGMOID_MAX_ABS_ERR: f32 = 9.41e-8;
-/// Measured maximum absolute error of [`sigmoid_fused`] (AVX2+FMA, NEON), rounded up: 9.439e-8.
-pub const SIGMOID_FUSED_MAX_ABS_ERR: f32 = 9.44e-8;
+/// Measured maximum absolute error of [`sigmoid`] (plain), rounded up: 9.430e-8 at x = 1.096.
+pub const SIGMOID_MAX_ABS_ERR: f32 = 9.44e-8;
+/// Measured maximum absolute error of [`sigmoid_fused`] (AVX2+FMA, NEON), rounded up: 9.484e-8.
+pub const SIGMOID_FUSED_MAX_ABS_ERR: f32 = 9.49e-8;
 
 #[inline(always)]
 fn mad<const FUSED: bool>(a: f32, b: f32, c: f32) -> f32 {
@@ -140,28 +142,39 @@ fn pow2_n(km: f32) -> f32 {
     f32::from_bits((km.to_bits() << 23).wrapping_add(0x3f80_0000))
 }
 
-/// `e^y = 2^n (1 + r)`: returns `(km, r)`, `km = MAGIC + n`. `NEG` computes `e^{−y}` instead,
-/// with the same operation count (the reduction and the polynomial absorb the sign).
+/// `km = MAGIC + n`, `n = round(x·s)`: the exponent of `e^y = 2^n (1 + r)` for `y = x·s / log2 e`.
+/// `s` is `±log2 e` times a power of two, which the product absorbs exactly: `tanh` passes
+/// `a` and `2·log2 e` for `y = 2a` (the same bits as rounding `(a + a)·log2 e`), so `km` does
+/// not wait for the doubling.
+#[inline(always)]
+fn exp_km<const FUSED: bool>(x: f32, s: f32) -> f32 {
+    mad::<FUSED>(x, s, MAGIC)
+}
+
+/// `r` of `e^y = 2^n (1 + r)`, given `km = MAGIC + n` from [`exp_km`]. `NEG` computes
+/// `e^{−y}` instead (`n = round(−y·log2 e)`), with the same operation count (the reduction
+/// and the polynomial absorb the sign).
+///
+/// `H` is evaluated in Estrin's form (`(G1 + G2·u) + u²·(G3 + G4·u)`), and `r = u + u²·H` in
+/// one multiply-add from the same `u²`: three multiply-adds after `u` instead of five, which
+/// shortens the latency of every `tanh` and `sigmoid` (the `h → h` chain of small cells).
 ///
 /// Every vector tier performs exactly these IEEE operations in this order, lane by lane.
 #[inline(always)]
-fn exp_split<const FUSED: bool, const NEG: bool>(y: f32) -> (f32, f32) {
+fn exp_r<const FUSED: bool, const NEG: bool>(y: f32, km: f32) -> f32 {
+    let k = km - MAGIC;
     if NEG {
-        // n = round(−y·log2 e); w = y + n·LN2 = −u; e^u = 1 − w + w²·H(−w).
-        let km = mad::<FUSED>(y, -LOG2E, MAGIC);
-        let k = km - MAGIC;
+        // w = y + n·LN2 = −u; e^u = 1 − w + w²·H(−w).
         let w = mad::<FUSED>(k, LN2, y);
-        let h = mad::<FUSED>(mad::<FUSED>(mad::<FUSED>(-G4, w, G3), w, -G2), w, G1);
-        let r1 = w * h;
-        (km, mad::<FUSED>(w, r1, -w))
+        let w2 = w * w;
+        let h = mad::<FUSED>(w2, mad::<FUSED>(-G4, w, G3), mad::<FUSED>(-G2, w, G1));
+        mad::<FUSED>(w2, h, -w)
     } else {
-        // n = round(y·log2 e); u = y − n·LN2; e^u = 1 + u + u²·H(u).
-        let km = mad::<FUSED>(y, LOG2E, MAGIC);
-        let k = km - MAGIC;
+        // u = y − n·LN2; e^u = 1 + u + u²·H(u).
         let u = mad::<FUSED>(-k, LN2, y);
-        let h = mad::<FUSED>(mad::<FUSED>(mad::<FUSED>(G4, u, G3), u, G2), u, G1);
-        let r1 = u * h;
-        (km, mad::<FUSED>(u, r1, u))
+        let u2 = u * u;
+        let h = mad::<FUSED>(u2, mad::<FUSED>(G4, u, G3), mad::<FUSED>(G2, u, G1));
+        mad::<FUSED>(u2, h, u)
     }
 }
 
@@ -172,7 +185,8 @@ fn exp_split<const FUSED: bool, const NEG: bool>(y: f32) -> (f32, f32) {
 fn tanh_abs<const FUSED: bool>(a: f32) -> f32 {
     // min(CLAMP, a) with NaN propagation (like x86 `minps(CLAMP, a)`).
     let a = select(a > CLAMP, CLAMP, a);
-    let (km, r) = exp_split::<FUSED, false>(a + a);
+    let km = exp_km::<FUSED>(a, 2.0 * LOG2E);
+    let r = exp_r::<FUSED, false>(a + a, km);
     let p = pow2_n(km);
     // 1 + e^{2a} = 2^n·r + (2^n + 1), one rounding (2^n + 1 is exact up to n = 23; above,
     // the 1 it drops is far below an ulp of the result).
@@ -200,7 +214,8 @@ fn sigmoid_impl<const FUSED: bool>(x: f32) -> f32 {
     } else {
         x
     };
-    let (km, r) = exp_split::<FUSED, true>(x);
+    let km = exp_km::<FUSED>(x, -LOG2E);
+    let r = exp_r::<FUSED, true>(x, km);
     // e^{−x} = 2^n·(1 + r); 1 + r > 0.7, so 2^n = +inf gives den = +inf and the result 0.
     let den = mad::<FUSED>(pow2_n(km), r + 1.0, 1.0);
     1.0 / den

@@ -44,29 +44,25 @@ pub(crate) trait Lanes: Simd {
     fn or_sign(self, y: Self::V, x: Self::V) -> Self::V;
 }
 
-/// `e^y = 2^n (1 + r)`: returns `(km, r)`, `km = MAGIC + n`. `NEG` computes `e^{−y}` instead,
-/// with the same operation count (the reduction and the polynomial absorb the sign).
+/// `r` of `e^y = 2^n (1 + r)`, given `km = MAGIC + n` (`fast::exp_r`). `NEG` computes `e^{−y}`.
 #[inline(always)]
-fn exp_split<L: Lanes, const NEG: bool>(l: L, y: L::V) -> (L::V, L::V) {
+fn exp_r<L: Lanes, const NEG: bool>(l: L, y: L::V, km: L::V) -> L::V {
     let c = |x: f32| l.splat(x);
     // a·b + c
     let mad = |a, b, acc| l.madd(acc, a, b);
+    let k = l.sub(km, c(MAGIC));
     if NEG {
-        // n = round(−y·log2 e); w = y + n·LN2 = −u; e^u = 1 − w + w²·H(−w).
-        let km = mad(y, c(-LOG2E), c(MAGIC));
-        let k = l.sub(km, c(MAGIC));
+        // w = y + n·LN2 = −u; e^u = 1 − w + w²·H(−w).
         let w = mad(k, c(LN2), y);
-        let h = mad(mad(mad(c(-G4), w, c(G3)), w, c(-G2)), w, c(G1));
-        let r1 = l.mul(w, h);
-        (km, l.msub(w, r1, w))
+        let w2 = l.mul(w, w);
+        let h = mad(w2, mad(c(-G4), w, c(G3)), mad(c(-G2), w, c(G1)));
+        l.msub(w2, h, w)
     } else {
-        // n = round(y·log2 e); u = y − n·LN2; e^u = 1 + u + u²·H(u).
-        let km = mad(y, c(LOG2E), c(MAGIC));
-        let k = l.sub(km, c(MAGIC));
+        // u = y − n·LN2; e^u = 1 + u + u²·H(u).
         let u = l.nmad(k, c(LN2), y);
-        let h = mad(mad(mad(c(G4), u, c(G3)), u, c(G2)), u, c(G1));
-        let r1 = l.mul(u, h);
-        (km, mad(u, r1, u))
+        let u2 = l.mul(u, u);
+        let h = mad(u2, mad(c(G4), u, c(G3)), mad(c(G2), u, c(G1)));
+        mad(u2, h, u)
     }
 }
 
@@ -77,7 +73,9 @@ pub(crate) fn tanh_lanes<L: Lanes>(l: L, x: L::V) -> L::V {
     let mad = |a, b, acc| l.madd(acc, a, b);
     // min(CLAMP, |x|); a NaN passes through.
     let a = l.min(c(CLAMP), l.abs(x));
-    let (km, r) = exp_split::<L, false>(l, l.add(a, a));
+    // km = MAGIC + round(2a·log2 e), straight from `a` (`fast::exp_km`).
+    let km = mad(a, c(2.0 * LOG2E), c(MAGIC));
+    let r = exp_r::<L, false>(l, l.add(a, a), km);
     let p = l.pow2_n(km);
     // 1 + e^{2a} = 2^n·r + (2^n + 1), one rounding (2^n + 1 is exact up to n = 23; above,
     // the 1 it drops is far below an ulp of the result).
@@ -93,7 +91,8 @@ pub(crate) fn sigmoid_lanes<L: Lanes>(l: L, x: L::V) -> L::V {
     let c = |x: f32| l.splat(x);
     let mad = |a, b, acc| l.madd(acc, a, b);
     let x = l.max(c(SIGMOID_LO), l.min(c(SIGMOID_HI), x));
-    let (km, r) = exp_split::<L, true>(l, x);
+    let km = mad(x, c(-LOG2E), c(MAGIC));
+    let r = exp_r::<L, true>(l, x, km);
     // e^{−x} = 2^n·(1 + r); 1 + r > 0.7, so 2^n = +inf gives den = +inf and the result 0.
     let den = mad(l.pow2_n(km), l.add(r, c(1.0)), c(1.0));
     l.div(c(1.0), den)
