@@ -336,7 +336,10 @@ const fn interleaves<S: Simd>(k: u8, accs: usize, bytes: usize) -> bool {
 
 /// Stage `sub` of the update of vector `q` (`nq` units), channel `c` of strip `p`: a gate's
 /// activation (in place in `p.acc`), or the last stage, which combines the gates and writes
-/// the new `h` (and `c`). Per value the operations are the scalar cell's.
+/// the new `h` (and `c`). Per value the operations are the scalar cell's; where a sum's
+/// last product waits on an activation (LSTM `i·g`, CIFG `g·i`, GRU `r·n_h` and `(1 − z)·n`),
+/// it is added with `madd`, so FMA tiers fuse it like the gate sums (2 cycles off the
+/// `h → h` chain each) and the other tiers keep the scalar's bits.
 ///
 /// # Safety
 /// `a` satisfies its field docs for the strip's channels; `p` holds a strip of `a` whose
@@ -373,10 +376,10 @@ unsafe fn stage<S: Simd, A: Activation, const K: u8, const G: usize, const CC: u
             let cp = unsafe { load_n(s, a.c.add(at), nq) };
             let (cn, o) = if K == kind::LSTM {
                 let (i, f, g) = (acc[0][q][c], acc[1][q][c], acc[2][q][c]);
-                (s.add(s.mul(f, cp), s.mul(i, g)), acc[3][q][c])
+                (s.madd(s.mul(f, cp), i, g), acc[3][q][c])
             } else {
                 let (i, g) = (acc[0][q][c], acc[1][q][c]);
-                (s.add(s.mul(g, i), s.mul(cp, s.sub(one, i))), acc[2][q][c])
+                (s.madd(s.mul(cp, s.sub(one, i)), g, i), acc[2][q][c])
             };
             // SAFETY: as above.
             unsafe { store_n(s, a.c.add(at), nq, cn) };
@@ -384,10 +387,10 @@ unsafe fn stage<S: Simd, A: Activation, const K: u8, const G: usize, const CC: u
         }
         kind::GRU => {
             let (r, z) = (acc[0][q][c], acc[1][q][c]);
-            let nn = s.tanh::<A>(s.add(p.nx[q][c], s.mul(r, acc[2][q][c])));
+            let nn = s.tanh::<A>(s.madd(p.nx[q][c], r, acc[2][q][c]));
             // SAFETY: `h` holds `hidden` floats per channel.
             let hp = unsafe { load_n(s, a.h.as_ptr().add(at), nq) };
-            s.add(s.mul(s.sub(one, z), nn), s.mul(z, hp))
+            s.madd(s.mul(z, hp), s.sub(one, z), nn)
         }
         kind::RNN_TANH => s.tanh::<A>(acc[0][q][c]),
         _ => s.relu(acc[0][q][c]),
