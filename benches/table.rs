@@ -7,7 +7,8 @@
 //! Layers run the default (fast, vectorised) activations; one column repeats the best tier
 //! with the exact (libm) ones.
 //! Roofline = min(FMA peak, streaming rate over a buffer of the packed weights' size), both
-//! measured here (a 10-accumulator AVX2 FMA loop; an 8-accumulator aligned-load FMA loop).
+//! measured here (a 10-accumulator AVX2 FMA loop; an 8-accumulator aligned-load FMA loop), and
+//! where the CPU has AVX-512 the same two loops on its vectors, for that tier's fraction.
 //! The `latency` section measures operation latencies and the fast activations' throughput,
 //! and from them the H = 8 steps' latency floor.
 
@@ -181,6 +182,59 @@ mod roof {
         })
     }
 
+    /// [`fma_loop`] on AVX-512 vectors (16 lanes).
+    #[target_feature(enable = "avx512f")]
+    unsafe fn fma_loop512(n: usize, x: f32) -> f32 {
+        let v = _mm512_set1_ps(x);
+        let mut a = [_mm512_set1_ps(0.0); 10];
+        for _ in 0..n {
+            for acc in a.iter_mut() {
+                *acc = _mm512_fmadd_ps(*acc, v, v);
+            }
+        }
+        _mm512_reduce_add_ps(a.iter().fold(_mm512_setzero_ps(), |s, &acc| _mm512_add_ps(s, acc)))
+    }
+
+    /// [`stream`] with AVX-512 loads (one 64-byte line per load).
+    #[target_feature(enable = "avx512f")]
+    unsafe fn stream512(buf: &[f32], x: f32) -> f32 {
+        let v = _mm512_set1_ps(x);
+        let mut a = [_mm512_setzero_ps(); 8];
+        for chunk in buf.chunks_exact(128) {
+            for (k, acc) in a.iter_mut().enumerate() {
+                // SAFETY: `chunk` holds 128 floats; the buffer is 64-byte aligned.
+                *acc = _mm512_fmadd_ps(unsafe { _mm512_load_ps(chunk.as_ptr().add(16 * k)) }, v, *acc);
+            }
+        }
+        _mm512_reduce_add_ps(a.iter().fold(_mm512_setzero_ps(), |s, &acc| _mm512_add_ps(s, acc)))
+    }
+
+    /// Whether the AVX-512 probes can run (the AVX-512 tier's roofline).
+    pub fn has_avx512() -> bool {
+        is_x86_feature_detected!("avx512f")
+    }
+
+    /// [`peak`] with AVX-512 vectors. Only where [`has_avx512`].
+    pub fn peak512() -> f64 {
+        let n = 10_000;
+        // SAFETY: called only where AVX-512F is detected.
+        let ns = super::median_ns(20, || {
+            std::hint::black_box(unsafe { fma_loop512(n, std::hint::black_box(0.999)) });
+        });
+        (n * 160) as f64 / ns
+    }
+
+    /// [`streaming`] with AVX-512 loads. Only where [`has_avx512`].
+    pub fn streaming512(bytes: usize) -> f64 {
+        let floats = bytes.div_ceil(512) * 128;
+        let buf = tinyrnn::kernel::aligned::AlignedVec::zeroed(floats);
+        let ns = super::median_ns(super::iters_for(floats as f64 / 40.0), || {
+            // SAFETY: called only where AVX-512F is detected; the buffer is 64-byte aligned.
+            std::hint::black_box(unsafe { stream512(buf.as_slice(), std::hint::black_box(0.5)) });
+        });
+        floats as f64 / ns
+    }
+
     pub fn streaming(bytes: usize) -> f64 {
         let floats = bytes.div_ceil(256) * 64;
         let buf = tinyrnn::kernel::aligned::AlignedVec::zeroed(floats);
@@ -327,6 +381,10 @@ fn steps() {
     {
         let peak = roof::peak();
         println!("FMA peak: {peak:.1} MAC/ns (AVX2, 10 accumulators)\n");
+        let peak512 = roof::has_avx512().then(roof::peak512);
+        if let Some(p) = peak512 {
+            println!("FMA peak: {p:.1} MAC/ns (AVX-512, 10 accumulators)\n");
+        }
         let rows = vec![
             step_row!(Lstm, CellKind::Lstm, "LSTM", 8, 4, Some(40.0), Some(55.0)),
             step_row!(Gru, CellKind::Gru, "GRU", 8, 3, Some(40.0), Some(46.0)),
@@ -344,12 +402,19 @@ fn steps() {
         for t in &tiers {
             print!(" {} ns |", t.isa().name());
         }
+        print!(" avx2: fraction of roofline |");
+        if peak512.is_some() {
+            print!(" avx512: fraction of its roofline |");
+        }
         println!(
-            " best: fraction of roofline | {} exact activations ns | Dense(1+H → G·H), same MACs: ns (fraction) | target ns | RTNeural ns |",
+            " {} exact activations ns | Dense(1+H → G·H), same MACs: ns (fraction) | target ns | RTNeural ns |",
             Tier::detect().isa().name()
         );
         print!("|---|---|---|---|");
         for _ in &tiers {
+            print!("---|");
+        }
+        if peak512.is_some() {
             print!("---|");
         }
         println!("---|---|---|---|---|");
@@ -359,11 +424,20 @@ fn steps() {
             for (_, ns) in &r.ns {
                 print!(" {ns:.0} |");
             }
-            let best = r.ns.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
-            let mv_frac = r.matvec_macs / r.matvec_ns / roofline;
+            // Each FMA tier against the roofline of its own vectors (the targets are AVX2's).
+            let ns_of = |isa: Isa| r.ns.iter().find(|x| x.0.isa() == isa).map_or(f64::NAN, |x| x.1);
+            print!(" {:.2} |", r.macs / ns_of(Isa::Avx2) / roofline);
+            if let Some(p) = peak512 {
+                print!(" {:.2} |", r.macs / ns_of(Isa::Avx512) / p.min(roof::streaming512(r.bytes)));
+            }
+            // The mat-vec runs on the detected tier: its fraction is of that tier's roofline.
+            let mv_roof = match (Tier::detect().isa(), peak512) {
+                (Isa::Avx512, Some(p)) => p.min(roof::streaming512(r.bytes)),
+                _ => roofline,
+            };
+            let mv_frac = r.matvec_macs / r.matvec_ns / mv_roof;
             println!(
-                " {:.2} | {:.0} | {:.0} ({:.2}) | {} | {} |",
-                r.macs / best / roofline,
+                " {:.0} | {:.0} ({:.2}) | {} | {} |",
                 r.exact_ns,
                 r.matvec_ns,
                 mv_frac,

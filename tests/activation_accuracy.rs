@@ -149,6 +149,17 @@ fn exhaustive_avx2_fma() {
     run(&AVX2, 1, threads());
 }
 
+#[cfg(target_arch = "x86_64")]
+#[test]
+#[ignore = "exhaustive (2^32 inputs): run with cargo test --release -- --ignored"]
+fn exhaustive_avx512() {
+    if !has_avx512() {
+        println!("AVX-512F not available on this machine: skipped");
+        return;
+    }
+    run(&AVX512, 1, threads());
+}
+
 #[test]
 #[ignore = "exhaustive (2^31 inputs): run with cargo test --release -- --ignored"]
 fn exhaustive_plain_vs_fused() {

@@ -11,6 +11,7 @@
 //! | [`Isa::Scalar`] | any | 1 | the specification |
 //! | [`Isa::Sse2`] | x86-64 baseline | 4 | cells bit-exact; single-output Dense reassociated |
 //! | [`Isa::Avx2`] | x86-64 AVX2 + FMA | 8 | FMA rounding (bound in `kernel::tests`) |
+//! | [`Isa::Avx512`] | x86-64 AVX-512F (+ AVX2, FMA) | 16 | FMA rounding |
 //! | [`Isa::Neon`] | AArch64 | 4 | FMA rounding |
 //! | [`Isa::Simd128`] | wasm32 `+simd128` | 4 | cells bit-exact; single-output Dense reassociated |
 //!
@@ -204,6 +205,12 @@ pub(crate) fn cell_step_fixed<
         #[cfg(all(target_arch = "x86_64", any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))))]
         // SAFETY: an `Isa::Avx2` tier exists only on CPUs with AVX2 and FMA (see `dynamic::cell`).
         Isa::Avx2 => unsafe { x86_64::avx2::cell_fixed::<A, I, H, G, B, C>(w, x, h, c, h_out) },
+        #[cfg(all(
+            target_arch = "x86_64",
+            any(feature = "std", all(target_feature = "avx512f", target_feature = "avx2", target_feature = "fma"))
+        ))]
+        // SAFETY: an `Isa::Avx512` tier exists only on CPUs with AVX-512F, AVX2 and FMA.
+        Isa::Avx512 => unsafe { x86_64::avx512::cell_fixed::<A, I, H, G, B, C>(w, x, h, c, h_out) },
         #[cfg(target_arch = "x86_64")]
         Isa::Sse2 => x86_64::sse2::cell_fixed::<A, I, H, G, B, C>(w, x, h, c, h_out),
         #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
@@ -284,6 +291,12 @@ pub(crate) fn cell_sequence_fixed<A: Activation, const I: usize, const H: usize,
         #[cfg(all(target_arch = "x86_64", any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))))]
         // SAFETY: an `Isa::Avx2` tier exists only on CPUs with AVX2 and FMA (see `dynamic::cell`).
         Isa::Avx2 => unsafe { x86_64::avx2::sequence_fixed::<A, I, H, G, B>(w, xs, h, c, hs, steps, scratch) },
+        #[cfg(all(
+            target_arch = "x86_64",
+            any(feature = "std", all(target_feature = "avx512f", target_feature = "avx2", target_feature = "fma"))
+        ))]
+        // SAFETY: an `Isa::Avx512` tier exists only on CPUs with AVX-512F, AVX2 and FMA.
+        Isa::Avx512 => unsafe { x86_64::avx512::sequence_fixed::<A, I, H, G, B>(w, xs, h, c, hs, steps, scratch) },
         #[cfg(target_arch = "x86_64")]
         Isa::Sse2 => x86_64::sse2::sequence_fixed::<A, I, H, G, B>(w, xs, h, c, hs, steps, scratch),
         #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
@@ -326,6 +339,15 @@ pub(crate) fn dense_fixed<A: Activation, const I: usize, const O: usize, const C
         // SAFETY: an `Isa::Avx2` tier exists only on CPUs with AVX2 and FMA (see `dynamic::cell`).
         Isa::Avx2 => {
             unsafe { x86_64::avx2::dense_fixed::<I, O, C>(w, x, y) };
+            false
+        }
+        #[cfg(all(
+            target_arch = "x86_64",
+            any(feature = "std", all(target_feature = "avx512f", target_feature = "avx2", target_feature = "fma"))
+        ))]
+        // SAFETY: an `Isa::Avx512` tier exists only on CPUs with AVX-512F, AVX2 and FMA.
+        Isa::Avx512 => {
+            unsafe { x86_64::avx512::dense_fixed::<I, O, C>(w, x, y) };
             false
         }
         #[cfg(target_arch = "x86_64")]
@@ -407,6 +429,13 @@ mod dynamic {
             // SAFETY: a `Tier` of `Isa::Avx2` exists only if the CPU has AVX2 and FMA
             // (`Tier::new` detects them, or they are enabled at compile time).
             Isa::Avx2 => unsafe { x86_64::avx2::cell::<A>(w, x, h, c, h_out, channels) },
+            #[cfg(all(
+                target_arch = "x86_64",
+                any(feature = "std", all(target_feature = "avx512f", target_feature = "avx2", target_feature = "fma"))
+            ))]
+            // SAFETY: a `Tier` of `Isa::Avx512` exists only if the CPU has AVX-512F, AVX2 and FMA
+            // (`Tier::new` detects them, or they are enabled at compile time).
+            Isa::Avx512 => unsafe { x86_64::avx512::cell::<A>(w, x, h, c, h_out, channels) },
             #[cfg(target_arch = "x86_64")]
             Isa::Sse2 => x86_64::sse2::cell::<A>(w, x, h, c, h_out, channels),
             #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
@@ -462,6 +491,12 @@ mod dynamic {
             ))]
             // SAFETY: as in `cell`.
             Isa::Avx2 => unsafe { x86_64::avx2::sequence::<A>(w, xs, h, c, hs, steps, scratch) },
+            #[cfg(all(
+                target_arch = "x86_64",
+                any(feature = "std", all(target_feature = "avx512f", target_feature = "avx2", target_feature = "fma"))
+            ))]
+            // SAFETY: as in `cell`.
+            Isa::Avx512 => unsafe { x86_64::avx512::sequence::<A>(w, xs, h, c, hs, steps, scratch) },
             #[cfg(target_arch = "x86_64")]
             Isa::Sse2 => x86_64::sse2::sequence::<A>(w, xs, h, c, hs, steps, scratch),
             #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
@@ -511,6 +546,12 @@ mod dynamic {
             ))]
             // SAFETY: as in `cell`.
             Isa::Avx2 => unsafe { x86_64::avx2::dense(w, x, y, channels) },
+            #[cfg(all(
+                target_arch = "x86_64",
+                any(feature = "std", all(target_feature = "avx512f", target_feature = "avx2", target_feature = "fma"))
+            ))]
+            // SAFETY: as in `cell`.
+            Isa::Avx512 => unsafe { x86_64::avx512::dense(w, x, y, channels) },
             #[cfg(target_arch = "x86_64")]
             Isa::Sse2 => x86_64::sse2::dense(w, x, y, channels),
             #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]

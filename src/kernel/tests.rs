@@ -5,7 +5,7 @@
 //! Bounds asserted (ε = `f32::EPSILON`):
 //! - SSE2, simd128 (separate multiply and add, scalar order per lane): cells and
 //!   multi-output Dense **bit-exact**.
-//! - AVX2, NEON (FMA): teacher-forced (both kernels step from the scalar's state), every new
+//! - AVX2, AVX-512, NEON (FMA): teacher-forced (both kernels step from the scalar's state), every new
 //!   `h` and `c` within `FMA_K · ε · (1 + M) · (1 + |c|)`, where `M` is the unit's largest
 //!   gate sum of absolute terms `|b| + Σ|w·x| + Σ|w·h|` and `c` its cell state (0 for cells
 //!   without one). The FMA rounding of one pre-activation is at most `(I + H)·ε·M`; the
@@ -14,6 +14,8 @@
 //!   `|Δy| ≤ DOT_K · ε · (|b| + Σ|w·x|)` before the activation.
 //! - Multi-channel and sequence mode: bit-exact against single-channel stepping on the same
 //!   tier.
+//! - AVX-512 against AVX2 (the same operations per lane): cells and multi-output Dense
+//!   bit-exact.
 
 use std::vec::Vec;
 
@@ -351,4 +353,58 @@ fn forced_tier_names_round_trip() {
     }
     assert_eq!(Tier::new(Isa::Scalar), Some(Tier::SCALAR));
     assert!(Tier::available().any(|t| t == Tier::STATIC));
+}
+
+/// AVX-512 runs AVX2's operations per lane on twice the lanes (both fuse every multiply-add;
+/// the fast activations are the same formulas): cells and multi-output Dense layers agree bit
+/// for bit, for one stream and several channels, with either activation pair. (Only the
+/// single-output Dense head differs: its dot product is reassociated by lane count.)
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn avx512_matches_avx2_bitwise() {
+    use crate::activation::Fast;
+    let (Some(avx2), Some(avx512)) = (Tier::new(Isa::Avx2), Tier::new(Isa::Avx512)) else {
+        std::println!("AVX-512F not available: skipped");
+        return;
+    };
+    let mut rng = Rng(0xA5_12);
+    for &hid in &hidden_sizes() {
+        for kind in KINDS {
+            let i = 1 + rng.below(20);
+            let cell = Cell::random(kind, i, hid, &mut rng);
+            let w = cell.view();
+            let cs = if kind.has_cell_state() { hid } else { 0 };
+            let chans: &[usize] = if cfg!(miri) { &[1, 3] } else { &[1, 2, 3, 5] };
+            for &channels in chans {
+                let x = rng.vec(channels * i, 1.5);
+                let h = rng.vec(channels * hid, 0.9);
+                let c0 = rng.vec(channels * cs, 1.0);
+                let run = |tier: Tier, fast: bool| {
+                    let (mut c, mut o) = (c0.clone(), std::vec![0.0f32; channels * hid]);
+                    if fast {
+                        cell_step_multi::<Fast>(tier, &w, &x, &h, &mut c, &mut o, channels);
+                    } else {
+                        cell_step_multi::<Exact>(tier, &w, &x, &h, &mut c, &mut o, channels);
+                    }
+                    let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<u32>>();
+                    (bits(&o), bits(&c))
+                };
+                for fast in [true, false] {
+                    assert_eq!(run(avx2, fast), run(avx512, fast), "{kind:?} I={i} H={hid} C={channels} fast={fast}");
+                }
+            }
+        }
+        // Dense with several outputs (one-block and wide strips), two channels.
+        let o = 2 + rng.below(130);
+        let wt = rng.vec(o * hid, 1.0 / (hid as f32).sqrt());
+        let b = rng.vec(o, 0.5);
+        let mut wp = std::vec![0.0; o * hid];
+        layout::pack_into(&wt, hid, 1, o, &mut wp);
+        let view = DenseView { activation: DenseActivation::Tanh, inputs: hid, outputs: o, w: &wp, b: &b };
+        let x = rng.vec(2 * hid, 1.5);
+        let (mut y2, mut y5) = (std::vec![0.0f32; 2 * o], std::vec![0.0f32; 2 * o]);
+        dense_multi::<Exact>(avx2, &view, &x, &mut y2, 2);
+        dense_multi::<Exact>(avx512, &view, &x, &mut y5, 2);
+        assert_eq!(y2, y5, "dense I={hid} O={o}");
+    }
 }

@@ -9,6 +9,8 @@ pub enum Isa {
     Sse2,
     /// x86-64 AVX2 + FMA.
     Avx2,
+    /// x86-64 AVX-512F (with AVX2 + FMA).
+    Avx512,
     /// AArch64 NEON.
     Neon,
     /// WebAssembly simd128.
@@ -17,14 +19,16 @@ pub enum Isa {
 
 impl Isa {
     /// Every ISA, from the plainest.
-    pub const ALL: [Isa; 5] = [Isa::Scalar, Isa::Sse2, Isa::Avx2, Isa::Neon, Isa::Simd128];
+    pub const ALL: [Isa; 6] = [Isa::Scalar, Isa::Sse2, Isa::Avx2, Isa::Avx512, Isa::Neon, Isa::Simd128];
 
-    /// The lower-case name used by [`TIER_ENV`]: `scalar`, `sse2`, `avx2`, `neon`, `simd128`.
+    /// The lower-case name used by [`TIER_ENV`]: `scalar`, `sse2`, `avx2`, `avx512`, `neon`,
+    /// `simd128`.
     pub const fn name(self) -> &'static str {
         match self {
             Isa::Scalar => "scalar",
             Isa::Sse2 => "sse2",
             Isa::Avx2 => "avx2",
+            Isa::Avx512 => "avx512",
             Isa::Neon => "neon",
             Isa::Simd128 => "simd128",
         }
@@ -54,9 +58,17 @@ impl Tier {
 
     /// The best tier enabled at compile time (`cfg(target_feature)`): what `no_std` builds
     /// and the `const fn new` constructors use. On x86-64 that is SSE2 unless the crate is
-    /// built with `-C target-feature=+avx2,+fma` (or a `target-cpu` that has them).
-    pub const STATIC: Tier =
-        Tier(if cfg!(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma")) {
+    /// built with `-C target-feature=+avx2,+fma` (AVX2) or `+avx512f,+avx2,+fma` (AVX-512),
+    /// or a `target-cpu` that has them.
+    pub const STATIC: Tier = Tier(
+        if cfg!(all(
+            target_arch = "x86_64",
+            target_feature = "avx512f",
+            target_feature = "avx2",
+            target_feature = "fma"
+        )) {
+            Isa::Avx512
+        } else if cfg!(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma")) {
             Isa::Avx2
         } else if cfg!(target_arch = "x86_64") {
             Isa::Sse2
@@ -66,7 +78,8 @@ impl Tier {
             Isa::Simd128
         } else {
             Isa::Scalar
-        });
+        },
+    );
 
     /// The tier for `isa` if the running CPU supports it (with `std`, detected at run time;
     /// without, only what is enabled at compile time).
@@ -75,6 +88,7 @@ impl Tier {
             Isa::Scalar => true,
             Isa::Sse2 => cfg!(target_arch = "x86_64"),
             Isa::Avx2 => avx2_available(),
+            Isa::Avx512 => avx2_available() && avx512_available(),
             Isa::Neon => cfg!(all(target_arch = "aarch64", target_feature = "neon")),
             Isa::Simd128 => cfg!(all(target_arch = "wasm32", target_feature = "simd128")),
         };
@@ -164,6 +178,16 @@ fn avx2_available() -> bool {
     cfg!(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))
 }
 
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+fn avx512_available() -> bool {
+    std::is_x86_feature_detected!("avx512f")
+}
+
+#[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+fn avx512_available() -> bool {
+    cfg!(all(target_arch = "x86_64", target_feature = "avx512f"))
+}
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
@@ -176,11 +200,11 @@ mod tests {
         assert_eq!(Tier::from_env_value(None), Ok(best));
         assert_eq!(Tier::from_env_value(Some("")), Ok(best));
         assert_eq!(Tier::from_env_value(Some("scalar")), Ok(Tier::SCALAR));
-        let unknown = Tier::from_env_value(Some("avx512"));
-        assert_eq!(unknown, Err(TierEnvError::Unknown("avx512".into())));
+        let unknown = Tier::from_env_value(Some("avx10"));
+        assert_eq!(unknown, Err(TierEnvError::Unknown("avx10".into())));
         assert_eq!(
             unknown.unwrap_err().to_string(),
-            "TINYRNN_TIER=avx512: not one of scalar, sse2, avx2, neon, simd128"
+            "TINYRNN_TIER=avx10: not one of scalar, sse2, avx2, avx512, neon, simd128"
         );
         // Every ISA either gives its tier or says this CPU cannot run it.
         for isa in Isa::ALL {

@@ -76,6 +76,31 @@ pub const AVX2: Tier = Tier {
     model_sigmoid: fast::sigmoid_fused,
 };
 
+#[cfg(target_arch = "x86_64")]
+pub fn has_avx512() -> bool {
+    has_avx2() && is_x86_feature_detected!("avx512f")
+}
+#[cfg(target_arch = "x86_64")]
+fn avx512_tanh(xs: &mut [f32]) {
+    assert!(has_avx512());
+    // SAFETY: AVX-512F, AVX2 and FMA were detected at run time just above.
+    unsafe { tinyrnn::kernel::activation::x86_64::tanh_slice_avx512(xs) }
+}
+#[cfg(target_arch = "x86_64")]
+fn avx512_sigmoid(xs: &mut [f32]) {
+    assert!(has_avx512());
+    // SAFETY: AVX-512F, AVX2 and FMA were detected at run time just above.
+    unsafe { tinyrnn::kernel::activation::x86_64::sigmoid_slice_avx512(xs) }
+}
+#[cfg(target_arch = "x86_64")]
+pub const AVX512: Tier = Tier {
+    name: "avx512",
+    tanh: avx512_tanh,
+    sigmoid: avx512_sigmoid,
+    model_tanh: fast::tanh_fused,
+    model_sigmoid: fast::sigmoid_fused,
+};
+
 #[cfg(target_arch = "aarch64")]
 pub const NEON: Tier = Tier {
     name: "neon",
@@ -105,6 +130,11 @@ pub fn tiers() -> Vec<Tier> {
             v.push(AVX2);
         } else {
             println!("note: AVX2+FMA not detected, AVX2 tier not tested");
+        }
+        if has_avx512() {
+            v.push(AVX512);
+        } else {
+            println!("note: AVX-512F not detected, AVX-512 tier not tested");
         }
     }
     #[cfg(target_arch = "aarch64")]

@@ -1,21 +1,22 @@
-//! x86_64 tiers: SSE2 (baseline on x86_64, so always available) and AVX2+FMA.
+//! x86_64 tiers: SSE2 (baseline on x86_64, so always available), AVX2+FMA and AVX-512F.
 //!
 //! * SSE2 performs exactly the operations of [`crate::activation::fast::tanh`] / [`crate::activation::fast::sigmoid`]
 //!   (separate multiply and add): bit-identical results for all 2^32 inputs.
 //! * AVX2+FMA fuses every multiply-add, exactly like [`crate::activation::fast::tanh_fused`] /
 //!   [`crate::activation::fast::sigmoid_fused`]: bit-identical to those for all 2^32 inputs. It differs
 //!   from SSE2 by at most 2^-23 absolute, on a small fraction of inputs.
+//! * AVX-512F performs AVX2's operations on 16 lanes: the same bits.
 //!
 //! The AVX2 functions are `#[target_feature(enable = "avx2,fma")]`: call them from code compiled
 //! with those features, or after checking `is_x86_feature_detected!("avx2")` and
-//! `is_x86_feature_detected!("fma")` (then inside `unsafe`).
+//! `is_x86_feature_detected!("fma")` (then inside `unsafe`). The AVX-512 ones add `avx512f`.
 
 // Intrinsics are safe to call where their features are enabled on recent compilers and
 // `unsafe` elsewhere: keep both building.
 #![allow(unused_unsafe)]
 
 use super::lanes::{sigmoid_lanes, tanh_lanes};
-use crate::kernel::x86_64::{avx2::Avx2, sse2::Sse2};
+use crate::kernel::x86_64::{avx2::Avx2, avx512::Avx512, sse2::Sse2};
 use core::arch::x86_64::*;
 
 // ---------------------------------------------------------------- SSE2
@@ -165,4 +166,77 @@ slice_avx2!(
     /// `is_x86_feature_detected!`.
     sigmoid_slice_avx2,
     sigmoid_avx2
+);
+
+// ---------------------------------------------------------------- AVX-512F
+
+/// Fast `tanh` on sixteen lanes (AVX-512F). Bit-identical to [`crate::activation::fast::tanh_fused`] per lane
+/// (the same operations as [`tanh_avx2`], on twice the lanes).
+///
+/// # Safety
+///
+/// Safe to call from code compiled with `avx512f`, `avx2` and `fma` enabled; elsewhere (an
+/// `unsafe` call) the caller must ensure the CPU supports them, e.g. with
+/// `is_x86_feature_detected!`.
+#[inline]
+#[target_feature(enable = "avx512f,avx2,fma")]
+pub fn tanh_avx512(x: __m512) -> __m512 {
+    // SAFETY: this function's target features, whose callers guarantee them.
+    tanh_lanes(unsafe { Avx512::new_unchecked() }, x)
+}
+
+/// Fast `sigmoid` on sixteen lanes (AVX-512F). Bit-identical to [`crate::activation::fast::sigmoid_fused`].
+///
+/// # Safety
+///
+/// As for [`tanh_avx512`].
+#[inline]
+#[target_feature(enable = "avx512f,avx2,fma")]
+pub fn sigmoid_avx512(x: __m512) -> __m512 {
+    // SAFETY: this function's target features, whose callers guarantee them.
+    sigmoid_lanes(unsafe { Avx512::new_unchecked() }, x)
+}
+
+macro_rules! slice_avx512 {
+    ($(#[$doc:meta])* $name:ident, $f:ident) => {
+        $(#[$doc])*
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        pub fn $name(xs: &mut [f32]) {
+            let mut chunks = xs.chunks_exact_mut(16);
+            for chunk in &mut chunks {
+                // SAFETY: `chunk` is exactly 16 f32 long, so the unaligned 64-byte load and
+                // store stay inside it; AVX-512F is enabled by this function's target features.
+                unsafe { _mm512_storeu_ps(chunk.as_mut_ptr(), $f(_mm512_loadu_ps(chunk.as_ptr()))) };
+            }
+            let rest = chunks.into_remainder();
+            if !rest.is_empty() {
+                // The tail goes through the same vector formula, zero-padded.
+                let mut buf = [0.0f32; 16];
+                buf[..rest.len()].copy_from_slice(rest);
+                // SAFETY: `buf` is a local [f32; 16]: the 64-byte load and store are in bounds.
+                unsafe { _mm512_storeu_ps(buf.as_mut_ptr(), $f(_mm512_loadu_ps(buf.as_ptr()))) };
+                rest.copy_from_slice(&buf[..rest.len()]);
+            }
+        }
+    };
+}
+
+slice_avx512!(
+    /// In-place [`tanh_avx512`] over a slice; the tail (< 16 elements) is padded into a vector.
+    ///
+    /// # Safety
+    ///
+    /// As for [`tanh_avx512`].
+    tanh_slice_avx512,
+    tanh_avx512
+);
+slice_avx512!(
+    /// In-place [`sigmoid_avx512`] over a slice; the tail (< 16 elements) is padded into a
+    /// vector.
+    ///
+    /// # Safety
+    ///
+    /// As for [`tanh_avx512`].
+    sigmoid_slice_avx512,
+    sigmoid_avx512
 );

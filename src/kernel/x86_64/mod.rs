@@ -1,7 +1,9 @@
-//! x86-64 tiers: SSE2 (every x86-64 CPU) and AVX2+FMA (detected at run time with `std`, or
-//! enabled at compile time with `-C target-feature=+avx2,+fma`).
+//! x86-64 tiers: SSE2 (every x86-64 CPU), AVX2+FMA and AVX-512F (detected at run time with
+//! `std`, or enabled at compile time with `-C target-feature=+avx2,+fma`, resp.
+//! `+avx512f,+avx2,+fma`).
 
 pub(crate) mod avx2;
+pub(crate) mod avx512;
 pub(crate) mod sse2;
 
 use core::arch::x86_64::*;
