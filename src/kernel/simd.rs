@@ -21,7 +21,7 @@
 //! wider strips that span blocks (`proj_wide`).
 
 use super::layout::BLOCK;
-use crate::activation::Activation;
+use crate::activation::{Activation, ActivationKind};
 
 /// A vector backend: one ISA's `f32` vector and the few operations the kernel needs.
 ///
@@ -100,14 +100,15 @@ pub(crate) trait Simd: Copy {
         unsafe { core::ptr::copy_nonoverlapping(buf.as_ptr(), p, n) };
     }
 
-    /// Applies a scalar function to every lane.
+    /// Applies a scalar function to the first `n` lanes (`n <= LANES`); the others keep their
+    /// value.
     #[inline(always)]
-    fn map(self, v: Self::V, f: impl Fn(f32) -> f32) -> Self::V {
+    fn map_n(self, v: Self::V, n: usize, f: impl Fn(f32) -> f32) -> Self::V {
         let mut buf = [0.0f32; 16];
         // SAFETY: `buf` holds 16 >= LANES floats, read back from the same buffer.
         unsafe {
             self.store(buf.as_mut_ptr(), v);
-            buf[..Self::LANES].iter_mut().for_each(|x| *x = f(*x));
+            buf[..n.min(Self::LANES)].iter_mut().for_each(|x| *x = f(*x));
             self.load(buf.as_ptr())
         }
     }
@@ -130,19 +131,12 @@ pub(crate) trait Simd: Copy {
         buf[0]
     }
 
-    /// The activation pair's sigmoid on a vector: the one place a tier plugs in its vectorised
-    /// activation (each tier switches on `A::KIND`: `Fast` runs `kernel::activation`'s vector
-    /// form, `Exact` calls `A::sigmoid` per lane, which keeps the scalar kernel's bits).
-    #[inline(always)]
-    fn sigmoid<A: Activation>(self, v: Self::V) -> Self::V {
-        self.map(v, A::sigmoid)
-    }
+    /// The fast sigmoid ([`crate::activation::fast`]) on a vector: the one place a tier plugs
+    /// in its vectorised activations (`kernel::activation`).
+    fn fast_sigmoid(self, v: Self::V) -> Self::V;
 
-    /// The activation pair's tanh on a vector (see [`Simd::sigmoid`]).
-    #[inline(always)]
-    fn tanh<A: Activation>(self, v: Self::V) -> Self::V {
-        self.map(v, A::tanh)
-    }
+    /// The fast tanh on a vector (see [`Simd::fast_sigmoid`]).
+    fn fast_tanh(self, v: Self::V) -> Self::V;
 }
 
 /// What a strip computes (a `const` parameter, so each kind is its own straight-line code).
@@ -334,6 +328,20 @@ const fn interleaves<S: Simd>(k: u8, accs: usize, bytes: usize) -> bool {
     S::INTERLEAVE && k != kind::PROJ && accs <= 8 && (accs < FMA_SLOTS || bytes > STREAMING_BYTES)
 }
 
+/// The activation pair's sigmoid (or, with `TANH`, tanh) of vector `v`, whose first `n`
+/// lanes are units: the tier's vectorised fast form, or libm per lane for the exact pair, on
+/// those `n` lanes only (a partial vector's other lanes are never stored, and each libm call
+/// costs as much as a fast vector).
+#[inline(always)]
+fn activate<S: Simd, A: Activation, const TANH: bool>(s: S, v: S::V, n: usize) -> S::V {
+    match (A::KIND, TANH) {
+        (ActivationKind::Fast, false) => s.fast_sigmoid(v),
+        (ActivationKind::Fast, true) => s.fast_tanh(v),
+        (ActivationKind::Exact, false) => s.map_n(v, n, A::sigmoid),
+        (ActivationKind::Exact, true) => s.map_n(v, n, A::tanh),
+    }
+}
+
 /// Stage `sub` of the update of vector `q` (`nq` units), channel `c` of strip `p`: a gate's
 /// activation (in place in `p.acc`), or the last stage, which combines the gates and writes
 /// the new `h` (and `c`). Per value the operations are the scalar cell's; where a sum's
@@ -365,7 +373,8 @@ unsafe fn stage<S: Simd, A: Activation, const K: u8, const G: usize, const CC: u
             _ => G,
         };
         let v = acc[sub][q][c];
-        acc[sub][q][c] = if sub == tanh_gate { s.tanh::<A>(v) } else { s.sigmoid::<A>(v) };
+        acc[sub][q][c] =
+            if sub == tanh_gate { activate::<S, A, true>(s, v, nq) } else { activate::<S, A, false>(s, v, nq) };
         return;
     }
     let at = (p.ch + c) * a.hidden + p.j0 + q * S::LANES;
@@ -383,16 +392,16 @@ unsafe fn stage<S: Simd, A: Activation, const K: u8, const G: usize, const CC: u
             };
             // SAFETY: as above.
             unsafe { store_n(s, a.c.add(at), nq, cn) };
-            s.mul(o, s.tanh::<A>(cn))
+            s.mul(o, activate::<S, A, true>(s, cn, nq))
         }
         kind::GRU => {
             let (r, z) = (acc[0][q][c], acc[1][q][c]);
-            let nn = s.tanh::<A>(s.madd(p.nx[q][c], r, acc[2][q][c]));
+            let nn = activate::<S, A, true>(s, s.madd(p.nx[q][c], r, acc[2][q][c]), nq);
             // SAFETY: `h` holds `hidden` floats per channel.
             let hp = unsafe { load_n(s, a.h.as_ptr().add(at), nq) };
             s.madd(s.mul(z, hp), s.sub(one, z), nn)
         }
-        kind::RNN_TANH => s.tanh::<A>(acc[0][q][c]),
+        kind::RNN_TANH => activate::<S, A, true>(s, acc[0][q][c], nq),
         _ => s.relu(acc[0][q][c]),
     };
     // SAFETY: `out` holds `hidden` floats per channel.

@@ -4,7 +4,6 @@
 
 use core::arch::aarch64::*;
 
-use crate::activation::{Activation, ActivationKind};
 use crate::kernel::activation::aarch64 as fast;
 use crate::kernel::activation::lanes::Lanes;
 use crate::kernel::simd::{self, Simd};
@@ -92,18 +91,12 @@ impl Simd for Neon {
         }
     }
     #[inline(always)]
-    fn sigmoid<A: Activation>(self, v: float32x4_t) -> float32x4_t {
-        match A::KIND {
-            ActivationKind::Fast => fast::sigmoid_neon(v),
-            ActivationKind::Exact => self.map(v, A::sigmoid),
-        }
+    fn fast_sigmoid(self, v: float32x4_t) -> float32x4_t {
+        fast::sigmoid_neon(v)
     }
     #[inline(always)]
-    fn tanh<A: Activation>(self, v: float32x4_t) -> float32x4_t {
-        match A::KIND {
-            ActivationKind::Fast => fast::tanh_neon(v),
-            ActivationKind::Exact => self.map(v, A::tanh),
-        }
+    fn fast_tanh(self, v: float32x4_t) -> float32x4_t {
+        fast::tanh_neon(v)
     }
 }
 

@@ -4,7 +4,6 @@
 
 use core::arch::wasm32::*;
 
-use crate::activation::{Activation, ActivationKind};
 use crate::kernel::activation::lanes::Lanes;
 use crate::kernel::activation::wasm32 as fast;
 use crate::kernel::simd::{self, Simd};
@@ -87,18 +86,12 @@ impl Simd for Simd128 {
         v128_bitselect(zero, v, f32x4_lt(v, zero))
     }
     #[inline(always)]
-    fn sigmoid<A: Activation>(self, v: v128) -> v128 {
-        match A::KIND {
-            ActivationKind::Fast => fast::sigmoid_simd128(v),
-            ActivationKind::Exact => self.map(v, A::sigmoid),
-        }
+    fn fast_sigmoid(self, v: v128) -> v128 {
+        fast::sigmoid_simd128(v)
     }
     #[inline(always)]
-    fn tanh<A: Activation>(self, v: v128) -> v128 {
-        match A::KIND {
-            ActivationKind::Fast => fast::tanh_simd128(v),
-            ActivationKind::Exact => self.map(v, A::tanh),
-        }
+    fn fast_tanh(self, v: v128) -> v128 {
+        fast::tanh_simd128(v)
     }
 }
 

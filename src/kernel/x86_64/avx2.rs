@@ -6,7 +6,6 @@
 
 use core::arch::x86_64::*;
 
-use crate::activation::{Activation, ActivationKind};
 use crate::kernel::activation::lanes::Lanes;
 use crate::kernel::activation::x86_64 as fast;
 use crate::kernel::simd::{self, Simd};
@@ -110,18 +109,12 @@ impl Simd for Avx2 {
         }
     }
     #[inline(always)]
-    fn sigmoid<A: Activation>(self, v: __m256) -> __m256 {
-        match A::KIND {
-            ActivationKind::Fast => unsafe { fast::sigmoid_avx2(v) },
-            ActivationKind::Exact => self.map(v, A::sigmoid),
-        }
+    fn fast_sigmoid(self, v: __m256) -> __m256 {
+        unsafe { fast::sigmoid_avx2(v) }
     }
     #[inline(always)]
-    fn tanh<A: Activation>(self, v: __m256) -> __m256 {
-        match A::KIND {
-            ActivationKind::Fast => unsafe { fast::tanh_avx2(v) },
-            ActivationKind::Exact => self.map(v, A::tanh),
-        }
+    fn fast_tanh(self, v: __m256) -> __m256 {
+        unsafe { fast::tanh_avx2(v) }
     }
 }
 

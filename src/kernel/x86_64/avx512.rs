@@ -8,7 +8,6 @@
 use core::arch::x86_64::*;
 
 use super::avx2::Avx2;
-use crate::activation::{Activation, ActivationKind};
 use crate::kernel::activation::lanes::Lanes;
 use crate::kernel::activation::x86_64 as fast;
 use crate::kernel::simd::{self, Simd};
@@ -141,18 +140,12 @@ impl Simd for Avx512 {
         a.hsum(a.add(lo, hi))
     }
     #[inline(always)]
-    fn sigmoid<A: Activation>(self, v: __m512) -> __m512 {
-        match A::KIND {
-            ActivationKind::Fast => unsafe { fast::sigmoid_avx512(v) },
-            ActivationKind::Exact => self.map(v, A::sigmoid),
-        }
+    fn fast_sigmoid(self, v: __m512) -> __m512 {
+        unsafe { fast::sigmoid_avx512(v) }
     }
     #[inline(always)]
-    fn tanh<A: Activation>(self, v: __m512) -> __m512 {
-        match A::KIND {
-            ActivationKind::Fast => unsafe { fast::tanh_avx512(v) },
-            ActivationKind::Exact => self.map(v, A::tanh),
-        }
+    fn fast_tanh(self, v: __m512) -> __m512 {
+        unsafe { fast::tanh_avx512(v) }
     }
 }
 

@@ -6,7 +6,6 @@
 
 use core::arch::x86_64::*;
 
-use crate::activation::{Activation, ActivationKind};
 use crate::kernel::activation::lanes::Lanes;
 use crate::kernel::activation::x86_64 as fast;
 use crate::kernel::simd::{self, Simd};
@@ -79,18 +78,12 @@ impl Simd for Sse2 {
         unsafe { _mm_andnot_ps(_mm_cmplt_ps(v, _mm_setzero_ps()), v) }
     }
     #[inline(always)]
-    fn sigmoid<A: Activation>(self, v: __m128) -> __m128 {
-        match A::KIND {
-            ActivationKind::Fast => fast::sigmoid_sse2(v),
-            ActivationKind::Exact => self.map(v, A::sigmoid),
-        }
+    fn fast_sigmoid(self, v: __m128) -> __m128 {
+        fast::sigmoid_sse2(v)
     }
     #[inline(always)]
-    fn tanh<A: Activation>(self, v: __m128) -> __m128 {
-        match A::KIND {
-            ActivationKind::Fast => fast::tanh_sse2(v),
-            ActivationKind::Exact => self.map(v, A::tanh),
-        }
+    fn fast_tanh(self, v: __m128) -> __m128 {
+        fast::tanh_sse2(v)
     }
 }
 
