@@ -7,7 +7,8 @@
 //! lane. Tiers whose [`Simd::madd`] is a separate multiply and add (SSE2, simd128) therefore
 //! give the scalar kernel's bits; FMA tiers (AVX2, NEON) differ by the fused rounding only.
 //!
-//! A *strip* is up to `NV` vectors of consecutive hidden units inside one packed block; one
+//! A *strip* is up to `NV` vectors of consecutive hidden units inside one packed block (or,
+//! where a vector is a whole block, AVX-512, two full blocks: see `drive`); one
 //! pass over the strip's packed columns yields every gate of those units (and of `CC`
 //! channels or time steps at once, reusing each loaded weight vector `CC` times), then the
 //! activations and the state update run on the accumulators still in registers, in stages
@@ -227,11 +228,14 @@ unsafe fn store_n<S: Simd>(s: S, p: *mut f32, n: usize, v: S::V) {
 
 /// `acc[g][q][c] += Σ_k W[g0 + g][unit q][k] · v[c·vstride + k]` over the `cols` packed
 /// columns of a strip whose column 0, gate 0 starts at `w[first]` (`G` gates per column), in
-/// column order. `acc` holds the gates `g0 .. g0 + acc.len()` (all of them, or one pass).
+/// column order. Vector `q`'s runs are `qstride` floats after vector 0's: `LANES` inside one
+/// packed block, a whole block where a vector is a block (AVX-512 strips of two blocks).
+/// `acc` holds the gates `g0 .. g0 + acc.len()` (all of them, or one pass).
 ///
 /// # Safety
-/// The strip's runs lie in `w` (`first + (cols·G − 1)·run + (units − 1) < w.len()`),
-/// `g0 + acc.len() <= G` and `v` holds `(CC − 1)·vstride + cols` floats.
+/// The strip's runs lie in `w` (`first + (NV − 1)·qstride + (cols·G − 1)·run + (units of
+/// the last vector − 1) < w.len()`), `g0 + acc.len() <= G` and `v` holds
+/// `(CC − 1)·vstride + cols` floats.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn accumulate<S: Simd, const G: usize, const NV: usize, const CC: usize, const EXACT: bool>(
@@ -241,6 +245,7 @@ unsafe fn accumulate<S: Simd, const G: usize, const NV: usize, const CC: usize, 
     w: &[f32],
     first: usize,
     run: usize,
+    qstride: usize,
     cols: usize,
     v: &[f32],
     vstride: usize,
@@ -253,7 +258,7 @@ unsafe fn accumulate<S: Simd, const G: usize, const NV: usize, const CC: usize, 
         for (g, acc_g) in acc.iter_mut().enumerate() {
             for (q, acc_q) in acc_g.iter_mut().enumerate() {
                 // SAFETY: the vector starts inside gate `g0 + g`'s run of column `k` (in `w`).
-                let wv = unsafe { load_w::<S, EXACT>(s, w, col + g * run + q * S::LANES) };
+                let wv = unsafe { load_w::<S, EXACT>(s, w, col + g * run + q * qstride) };
                 for (a, &xc) in acc_q.iter_mut().zip(&xs) {
                     *a = s.madd(*a, wv, xc);
                 }
@@ -429,7 +434,8 @@ unsafe fn stage_all<S: Simd, A: Activation, const K: u8, const G: usize, const C
     }
 }
 
-/// One strip: units `j0 .. j0 + n` (inside the block starting at `blk` of width `width`),
+/// One strip: units `j0 .. j0 + n` (inside the block starting at `blk` of width `width`, or
+/// where `LANES == BLOCK` and `NV == 2`, the two full blocks from `blk`, `width == BLOCK`),
 /// channels `ch .. ch + CC`.
 ///
 /// Where the strip [`interleaves`], its update is left in `pend` (`*waiting` set) and the
@@ -483,6 +489,10 @@ unsafe fn strip<
     let off = j0 - blk;
     let xfirst = blk * a.inputs * G + off;
     let hfirst = blk * hid * G + off;
+    // Where a vector is a whole packed block (AVX-512), a two-vector strip spans two full
+    // blocks (see `drive`): its second vector's runs are the next block's.
+    let pair = S::LANES == BLOCK && NV == 2;
+    let (qx, qh) = if pair { (BLOCK * a.inputs * G, BLOCK * hid * G) } else { (lanes, lanes) };
     // Too many accumulators for the register file: two passes over disjoint halves of the
     // gates (never GRU, whose n gate is reset between its two parts; at most 12 of them).
     let split = K != kind::GRU && G * NV * CC > S::ACC_REGS;
@@ -496,26 +506,26 @@ unsafe fn strip<
             // SAFETY: the block's packed input columns lie in `wx`; `x` holds CC·inputs
             // floats from channel `ch` on; `lo`, `hi` hold gates `0..G/2`, `G/2..G`.
             unsafe {
-                accumulate::<S, G, NV, CC, EXACT>(s, lo, 0, a.wx, xfirst, width, a.inputs, x, a.inputs);
+                accumulate::<S, G, NV, CC, EXACT>(s, lo, 0, a.wx, xfirst, width, qx, a.inputs, x, a.inputs);
             }
         }
         if K != kind::PROJ {
             let h = &a.h[ch * hid..];
             // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden
             // floats from channel `ch` on.
-            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, lo, 0, a.wh, hfirst, width, hid, h, hid) };
+            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, lo, 0, a.wh, hfirst, width, qh, hid, h, hid) };
         }
         if a.xpart {
             let x = &a.x[ch * a.inputs..];
             // SAFETY: as for the first half.
             unsafe {
-                accumulate::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wx, xfirst, width, a.inputs, x, a.inputs);
+                accumulate::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wx, xfirst, width, qx, a.inputs, x, a.inputs);
             }
         }
         if K != kind::PROJ {
             let h = &a.h[ch * hid..];
             // SAFETY: as for the first half.
-            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wh, hfirst, width, hid, h, hid) };
+            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wh, hfirst, width, qh, hid, h, hid) };
         }
     } else if a.xpart {
         // SAFETY: as in the first pass above, for all gates.
@@ -527,6 +537,7 @@ unsafe fn strip<
                 a.wx,
                 xfirst,
                 width,
+                qx,
                 a.inputs,
                 &a.x[ch * a.inputs..],
                 a.inputs,
@@ -585,6 +596,7 @@ unsafe fn strip<
                         a.wh,
                         hfirst + k0 * G * width,
                         width,
+                        qh,
                         k1 - k0,
                         &h[k0..],
                         hid,
@@ -598,7 +610,7 @@ unsafe fn strip<
         } else {
             // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden
             // floats from channel `ch` on.
-            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, hfirst, width, hid, h, hid) };
+            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, hfirst, width, qh, hid, h, hid) };
         }
     }
     let mut p = Pending { j0, n, nv: NV, ch, acc: [[[zero; CC]; 2]; G], nx };
@@ -814,15 +826,30 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     } else {
         (0, 0)
     };
+    // Where a vector is a whole block (AVX-512: 16 lanes), a strip inside one block has one
+    // vector, whose accumulators (3 or 4 per channel) leave most of the multiply-add slots
+    // idle: full blocks then go in pairs, each pair one two-vector strip (the same operations
+    // per unit; `strip` finds the second vector's runs in the next block). Cells only, with
+    // two-vector strips for every grouping (`NV == 2`), and only while the weights stream
+    // from L1: Zen 5 one stream, pairs against single blocks, GRU-32 0.81, LSTM-32 0.79,
+    // GRU-64 (49 KiB) 0.66, LSTM-64 (65 KiB) 1.00, LSTM-128 and GRU-128 (≥ 194 KiB) 1.4–1.5.
+    let full_blocks = hid / BLOCK;
+    let bytes = 4 * G * hid * (hid + a.inputs);
+    let pairs = S::LANES == BLOCK && NV == 2 && K != kind::PROJ && bytes <= STREAMING_BYTES;
     for b in first_cc.min(first_1)..blocks {
+        // Block `b` starts a pair, or is the second of one (which ran with the first).
+        let pair = pairs && b % 2 == 0 && b + 2 <= full_blocks;
+        if pairs && b % 2 == 1 && b < full_blocks - full_blocks % 2 {
+            continue;
+        }
         let blk = b * BLOCK;
         let width = (hid - blk).min(BLOCK);
-        let strips = width.div_ceil(strip_units);
+        let strips = if pair { 1 } else { width.div_ceil(strip_units) };
         for t in 0..strips {
             let j0 = blk + t * strip_units;
-            let n = (blk + width - j0).min(strip_units);
+            let n = if pair { 2 * BLOCK } else { (blk + width - j0).min(strip_units) };
             // The last strip of its channel grouping (no strip left to run its update in).
-            let last_strip = b + 1 == blocks && t + 1 == strips;
+            let last_strip = if pair { b + 2 == blocks } else { b + 1 == blocks && t + 1 == strips };
             let mut ch = 0;
             // SAFETY: forwarded; `n <= strip_units` and the channels are in range; `pend_cc` and
             // `pend_1` hold only strips of `a` left waiting by `strip` (with `waiting_*` set).

@@ -226,4 +226,4 @@ impl Lanes for Avx512 {
 // `dense_fixed`), each `#[target_feature(enable = "avx512f,avx2,fma")]`: the only places an
 // `Avx512` token is created. Multi-channel strips: 1 vector (one 64-byte packed line) × 2
 // channels.
-simd::entry_points!(Avx512, Avx512(()), nv = 1, cc = 2, #[target_feature(enable = "avx512f,avx2,fma")]);
+simd::entry_points!(Avx512, Avx512(()), nv = 2, cc = 2, #[target_feature(enable = "avx512f,avx2,fma")]);
