@@ -47,6 +47,21 @@ fn avx2_sigmoid(xs: &mut [f32]) {
     unsafe { tinyrnn::kernel::activation::x86_64::sigmoid_slice_avx2(xs) }
 }
 
+#[cfg(target_arch = "x86_64")]
+fn avx512_ok() -> bool {
+    avx2_ok() && is_x86_feature_detected!("avx512f")
+}
+#[cfg(target_arch = "x86_64")]
+fn avx512_tanh(xs: &mut [f32]) {
+    // SAFETY: only registered after `avx512_ok()` returned true.
+    unsafe { tinyrnn::kernel::activation::x86_64::tanh_slice_avx512(xs) }
+}
+#[cfg(target_arch = "x86_64")]
+fn avx512_sigmoid(xs: &mut [f32]) {
+    // SAFETY: only registered after `avx512_ok()` returned true.
+    unsafe { tinyrnn::kernel::activation::x86_64::sigmoid_slice_avx512(xs) }
+}
+
 type SliceFn = fn(&mut [f32]);
 
 fn variants(tanh: bool) -> Vec<(&'static str, SliceFn)> {
@@ -65,6 +80,9 @@ fn variants(tanh: bool) -> Vec<(&'static str, SliceFn)> {
         });
         if avx2_ok() {
             v.push(if tanh { ("fast_avx2", avx2_tanh) } else { ("fast_avx2", avx2_sigmoid) });
+        }
+        if avx512_ok() {
+            v.push(if tanh { ("fast_avx512", avx512_tanh) } else { ("fast_avx512", avx512_sigmoid) });
         }
     }
     #[cfg(target_arch = "aarch64")]
