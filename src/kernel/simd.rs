@@ -492,6 +492,7 @@ unsafe fn strip<
     // Where a vector is a whole packed block (AVX-512), a two-vector strip spans two full
     // blocks (see `drive`): its second vector's runs are the next block's.
     let pair = S::LANES == BLOCK && NV == 2;
+    debug_assert!(!pair || (off == 0 && width == BLOCK && n == 2 * BLOCK), "a strip of two blocks is a pair");
     let (qx, qh) = if pair { (BLOCK * a.inputs * G, BLOCK * hid * G) } else { (lanes, lanes) };
     // Too many accumulators for the register file: two passes over disjoint halves of the
     // gates (never GRU, whose n gate is reset between its two parts; at most 12 of them).
@@ -831,8 +832,8 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     // idle: full blocks then go in pairs, each pair one two-vector strip (the same operations
     // per unit; `strip` finds the second vector's runs in the next block). Cells only, with
     // two-vector strips for every grouping (`NV == 2`), and only while the weights stream
-    // from L1: Zen 5 one stream, pairs against single blocks, GRU-32 0.81, LSTM-32 0.79,
-    // GRU-64 (49 KiB) 0.66, LSTM-64 (65 KiB) 1.00, LSTM-128 and GRU-128 (≥ 194 KiB) 1.4–1.5.
+    // from L1: Zen 5 one stream, pairs against single blocks, LSTM-32 0.78, GRU-32 0.80,
+    // GRU-64 (49 KiB) 0.64, LSTM-64 (65 KiB) 1.00, LSTM-128 and GRU-128 (≥ 194 KiB) 1.4–1.5.
     let full_blocks = hid / BLOCK;
     let bytes = 4 * G * hid * (hid + a.inputs);
     let pairs = S::LANES == BLOCK && NV == 2 && K != kind::PROJ && bytes <= STREAMING_BYTES;

@@ -224,6 +224,7 @@ impl Lanes for Avx512 {
 
 // The entry points (`cell`, `cell_fixed`, `sequence`, `sequence_fixed`, `dense`,
 // `dense_fixed`), each `#[target_feature(enable = "avx512f,avx2,fma")]`: the only places an
-// `Avx512` token is created. Multi-channel strips: 1 vector (one 64-byte packed line) × 2
-// channels.
+// `Avx512` token is created. Multi-channel strips: 2 vectors × 2 channels, where a vector is
+// one 64-byte packed line (a whole block), so two-vector strips take two blocks: see
+// `simd::drive`, which pairs blocks only while the weights fit L1 (else 1 vector × 2 channels).
 simd::entry_points!(Avx512, Avx512(()), nv = 2, cc = 2, #[target_feature(enable = "avx512f,avx2,fma")]);
