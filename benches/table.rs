@@ -427,12 +427,13 @@ fn steps() {
             // Each FMA tier against the roofline of its own vectors (the targets are AVX2's).
             let ns_of = |isa: Isa| r.ns.iter().find(|x| x.0.isa() == isa).map_or(f64::NAN, |x| x.1);
             print!(" {:.2} |", r.macs / ns_of(Isa::Avx2) / roofline);
-            if let Some(p) = peak512 {
-                print!(" {:.2} |", r.macs / ns_of(Isa::Avx512) / p.min(roof::streaming512(r.bytes)));
+            let roofline512 = peak512.map(|p| p.min(roof::streaming512(r.bytes)));
+            if let Some(roof512) = roofline512 {
+                print!(" {:.2} |", r.macs / ns_of(Isa::Avx512) / roof512);
             }
             // The mat-vec runs on the detected tier: its fraction is of that tier's roofline.
-            let mv_roof = match (Tier::detect().isa(), peak512) {
-                (Isa::Avx512, Some(p)) => p.min(roof::streaming512(r.bytes)),
+            let mv_roof = match (Tier::detect().isa(), roofline512) {
+                (Isa::Avx512, Some(roof512)) => roof512,
                 _ => roofline,
             };
             let mv_frac = r.matvec_macs / r.matvec_ns / mv_roof;

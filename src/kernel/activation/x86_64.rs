@@ -121,31 +121,33 @@ pub fn sigmoid_avx2(x: __m256) -> __m256 {
     sigmoid_lanes(unsafe { Avx2::new_unchecked() }, x)
 }
 
-macro_rules! slice_avx2 {
-    ($(#[$doc:meta])* $name:ident, $f:ident) => {
+/// An in-place slice function over `$f` for the run-time detected tiers: `$lanes` floats per
+/// vector (`$load` / `$store`), the tail zero-padded into one vector.
+macro_rules! slice_detected {
+    ($(#[$doc:meta])* $name:ident, $f:ident, $features:literal, $lanes:literal, $load:ident, $store:ident) => {
         $(#[$doc])*
-        #[target_feature(enable = "avx2,fma")]
+        #[target_feature(enable = $features)]
         pub fn $name(xs: &mut [f32]) {
-            let mut chunks = xs.chunks_exact_mut(8);
+            let mut chunks = xs.chunks_exact_mut($lanes);
             for chunk in &mut chunks {
-                // SAFETY: `chunk` is exactly 8 f32 long, so the unaligned 32-byte load and store
-                // stay inside it; AVX is enabled by this function's target features.
-                unsafe { _mm256_storeu_ps(chunk.as_mut_ptr(), $f(_mm256_loadu_ps(chunk.as_ptr()))) };
+                // SAFETY: `chunk` is exactly `$lanes` f32 long, so the unaligned full-width load
+                // and store stay inside it; the ISA is enabled by this function's target features.
+                unsafe { $store(chunk.as_mut_ptr(), $f($load(chunk.as_ptr()))) };
             }
             let rest = chunks.into_remainder();
             if !rest.is_empty() {
                 // The tail goes through the same vector formula, zero-padded.
-                let mut buf = [0.0f32; 8];
+                let mut buf = [0.0f32; $lanes];
                 buf[..rest.len()].copy_from_slice(rest);
-                // SAFETY: `buf` is a local [f32; 8]: the 32-byte load and store are in bounds.
-                unsafe { _mm256_storeu_ps(buf.as_mut_ptr(), $f(_mm256_loadu_ps(buf.as_ptr()))) };
+                // SAFETY: `buf` is a local array of `$lanes` floats: the load and store are in bounds.
+                unsafe { $store(buf.as_mut_ptr(), $f($load(buf.as_ptr()))) };
                 rest.copy_from_slice(&buf[..rest.len()]);
             }
         }
     };
 }
 
-slice_avx2!(
+slice_detected!(
     /// In-place [`tanh_avx2`] over a slice; the tail (< 8 elements) is padded into a vector.
     ///
     /// # Safety
@@ -154,9 +156,13 @@ slice_avx2!(
     /// call) the caller must ensure the CPU supports AVX2 and FMA, e.g. with
     /// `is_x86_feature_detected!`.
     tanh_slice_avx2,
-    tanh_avx2
+    tanh_avx2,
+    "avx2,fma",
+    8,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps
 );
-slice_avx2!(
+slice_detected!(
     /// In-place [`sigmoid_avx2`] over a slice; the tail (< 8 elements) is padded into a vector.
     ///
     /// # Safety
@@ -165,7 +171,11 @@ slice_avx2!(
     /// call) the caller must ensure the CPU supports AVX2 and FMA, e.g. with
     /// `is_x86_feature_detected!`.
     sigmoid_slice_avx2,
-    sigmoid_avx2
+    sigmoid_avx2,
+    "avx2,fma",
+    8,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps
 );
 
 // ---------------------------------------------------------------- AVX-512F
@@ -197,40 +207,20 @@ pub fn sigmoid_avx512(x: __m512) -> __m512 {
     sigmoid_lanes(unsafe { Avx512::new_unchecked() }, x)
 }
 
-macro_rules! slice_avx512 {
-    ($(#[$doc:meta])* $name:ident, $f:ident) => {
-        $(#[$doc])*
-        #[target_feature(enable = "avx512f,avx2,fma")]
-        pub fn $name(xs: &mut [f32]) {
-            let mut chunks = xs.chunks_exact_mut(16);
-            for chunk in &mut chunks {
-                // SAFETY: `chunk` is exactly 16 f32 long, so the unaligned 64-byte load and
-                // store stay inside it; AVX-512F is enabled by this function's target features.
-                unsafe { _mm512_storeu_ps(chunk.as_mut_ptr(), $f(_mm512_loadu_ps(chunk.as_ptr()))) };
-            }
-            let rest = chunks.into_remainder();
-            if !rest.is_empty() {
-                // The tail goes through the same vector formula, zero-padded.
-                let mut buf = [0.0f32; 16];
-                buf[..rest.len()].copy_from_slice(rest);
-                // SAFETY: `buf` is a local [f32; 16]: the 64-byte load and store are in bounds.
-                unsafe { _mm512_storeu_ps(buf.as_mut_ptr(), $f(_mm512_loadu_ps(buf.as_ptr()))) };
-                rest.copy_from_slice(&buf[..rest.len()]);
-            }
-        }
-    };
-}
-
-slice_avx512!(
+slice_detected!(
     /// In-place [`tanh_avx512`] over a slice; the tail (< 16 elements) is padded into a vector.
     ///
     /// # Safety
     ///
     /// As for [`tanh_avx512`].
     tanh_slice_avx512,
-    tanh_avx512
+    tanh_avx512,
+    "avx512f,avx2,fma",
+    16,
+    _mm512_loadu_ps,
+    _mm512_storeu_ps
 );
-slice_avx512!(
+slice_detected!(
     /// In-place [`sigmoid_avx512`] over a slice; the tail (< 16 elements) is padded into a
     /// vector.
     ///
@@ -238,5 +228,9 @@ slice_avx512!(
     ///
     /// As for [`tanh_avx512`].
     sigmoid_slice_avx512,
-    sigmoid_avx512
+    sigmoid_avx512,
+    "avx512f,avx2,fma",
+    16,
+    _mm512_loadu_ps,
+    _mm512_storeu_ps
 );
