@@ -37,9 +37,9 @@
 //!   (`x86_64::tanh_sse2`) and wasm simd128 tiers, all 2^32 inputs (SSE2: verified
 //!   exhaustively; wasm: sampled under Node).
 //! * [`tanh_fused`] / [`sigmoid_fused`]: every `a * b + c` is a fused multiply-add. Bit-exact
-//!   model of the AVX2+FMA and NEON tiers (AVX2: verified exhaustively; NEON: sampled under
-//!   QEMU). Uses `libm::fmaf`, so it is slow where there is no hardware FMA; it exists as the
-//!   reference for those tiers.
+//!   model of the AVX2+FMA, AVX-512 and NEON tiers (AVX2, AVX-512: verified exhaustively;
+//!   NEON: sampled under QEMU). Uses `libm::fmaf`, so it is slow where there is no hardware
+//!   FMA; it exists as the reference for those tiers.
 //!
 //! The two variants differ (exhaustive comparison) on 219 336 of the 2 139 095 040 finite
 //! non-negative inputs for `tanh`, and on 21 177 797 of 4 278 190 080 finite inputs for
@@ -52,9 +52,9 @@
 //! | function | max abs error | max rel error, `1e-20 ≤ \|x\| ≤ 0.5` |
 //! |---|---|---|
 //! | `tanh` (plain: scalar, SSE2, wasm)        | 1.329e-7 (at x = ±0.1733697)  | 4.652e-6 (x = ±0.020016694) |
-//! | `tanh_fused` (AVX2+FMA, NEON)             | 1.323e-7 (at x = ±0.17331357) | 4.652e-6 (x = ±0.020016694) |
+//! | `tanh_fused` (AVX2, AVX-512, NEON)        | 1.323e-7 (at x = ±0.17331357) | 4.652e-6 (x = ±0.020016694) |
 //! | `sigmoid` (plain)                         | 9.430e-8 (at x = 1.0957973)   | — |
-//! | `sigmoid_fused` (AVX2+FMA, NEON)          | 9.484e-8 (at x = 0.9938219)   | — |
+//! | `sigmoid_fused` (AVX2, AVX-512, NEON)     | 9.484e-8 (at x = 0.9938219)   | — |
 //!
 //! Relative error of `tanh` for `0 < |x| < 1e-20` (subnormals included) is exactly 0.
 //! Spec: tanh abs ≤ 2.5e-7, rel ≤ 1e-4 on `1e-20 ≤ |x| ≤ 0.5`; sigmoid abs ≤ 1.5e-7.
@@ -243,16 +243,16 @@ pub fn sigmoid(x: f32) -> f32 {
     sigmoid_impl::<false>(x)
 }
 
-/// [`tanh`] with every multiply-add fused: the bit-exact scalar model of the AVX2+FMA and NEON
-/// tiers. Same properties; max abs error ≤ [`TANH_FUSED_MAX_ABS_ERR`]. Slow without hardware
+/// [`tanh`] with every multiply-add fused: the bit-exact scalar model of the AVX2+FMA,
+/// AVX-512 and NEON tiers. Same properties; max abs error ≤ [`TANH_FUSED_MAX_ABS_ERR`]. Slow without hardware
 /// FMA (`libm::fmaf`).
 #[inline]
 pub fn tanh_fused(x: f32) -> f32 {
     tanh_impl::<true>(x)
 }
 
-/// [`sigmoid`] with every multiply-add fused: the bit-exact model of the AVX2+FMA and NEON
-/// tiers. Same properties; max abs error ≤ [`SIGMOID_FUSED_MAX_ABS_ERR`]. Slow without
+/// [`sigmoid`] with every multiply-add fused: the bit-exact model of the AVX2+FMA, AVX-512
+/// and NEON tiers. Same properties; max abs error ≤ [`SIGMOID_FUSED_MAX_ABS_ERR`]. Slow without
 /// hardware FMA (`libm::fmaf`).
 #[inline]
 pub fn sigmoid_fused(x: f32) -> f32 {
