@@ -83,8 +83,9 @@ impl Simd for Avx512 {
     }
     #[inline(always)]
     unsafe fn load_partial(self, p: *const f32, n: usize) -> __m512 {
-        // In the pieces `store_partial` writes (AVX2's: 32 bytes, 16, 8, 4), each forwarded
-        // from its store (a masked load is not forwarded from narrower stores).
+        // In the pieces `store_partial` writes (AVX2's: 32 bytes, 16, 8, 4), so that each load
+        // can be forwarded from its store, as on AVX2 (a full-width or masked load over
+        // several narrower stores is not guaranteed to be; masks were not measured here).
         let a = self.avx2();
         unsafe {
             if n > 8 {
