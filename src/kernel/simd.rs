@@ -191,10 +191,12 @@ pub(crate) struct Args<'a> {
 
 /// A weight vector of the strip: a full load where `LANES` floats remain in `w` (reading the
 /// next run's values into unused lanes of a partial strip is harmless), else a partial one.
+/// With `FULL` the caller guarantees the `LANES` floats, and there is no test.
 #[inline(always)]
-unsafe fn load_w<S: Simd, const EXACT: bool>(s: S, w: &[f32], i: usize) -> S::V {
-    if EXACT || i + S::LANES <= w.len() {
-        // SAFETY: `i + LANES <= w.len()`: for EXACT strips the caller's layout guarantees it.
+unsafe fn load_w<S: Simd, const FULL: bool>(s: S, w: &[f32], i: usize) -> S::V {
+    debug_assert!(!FULL || i + S::LANES <= w.len(), "a full weight load past the end");
+    if FULL || i + S::LANES <= w.len() {
+        // SAFETY: `i + LANES <= w.len()`, tested or (`FULL`) guaranteed by the caller.
         unsafe { s.load(w.as_ptr().add(i)) }
     } else {
         // SAFETY: `i < w.len()` (the vector starts inside the strip's run, which is in `w`).
@@ -232,6 +234,11 @@ unsafe fn store_n<S: Simd>(s: S, p: *mut f32, n: usize, v: S::V) {
 /// packed block, a whole block where a vector is a block (AVX-512 strips of two blocks).
 /// `acc` holds the gates `g0 .. g0 + acc.len()` (all of them, or one pass).
 ///
+/// A partial strip (not `EXACT`, so in the last block) loads its last vector full-width
+/// where that stays inside `w`, which is every column but the last one or few: those run
+/// first with plain loads, the rest with checked ones (a test on every load of the loop
+/// made AVX2 LSTM-28 steps 1.5× as slow as LSTM-32's).
+///
 /// # Safety
 /// The strip's runs lie in `w` (`first + (NV − 1)·qstride + (cols·G − 1)·run + (units of
 /// the last vector − 1) < w.len()`), `g0 + acc.len() <= G` and `v` holds
@@ -250,15 +257,54 @@ unsafe fn accumulate<S: Simd, const G: usize, const NV: usize, const CC: usize, 
     v: &[f32],
     vstride: usize,
 ) {
+    // Columns `0..full` read every vector whole inside `w`: column `k`'s loads end at most
+    // `span` floats after its first run's start.
+    let full = if EXACT {
+        cols
+    } else {
+        let span = (acc.len() - 1) * run + (NV - 1) * qstride + S::LANES;
+        let start = first + g0 * run;
+        match w.len().checked_sub(start + span) {
+            Some(room) => cols.min(room / (G * run) + 1),
+            None => 0,
+        }
+    };
+    // SAFETY: the caller's guarantees, and `full` as computed above.
+    unsafe {
+        accumulate_cols::<S, G, NV, CC, true>(s, acc, g0, w, first, run, qstride, 0, full, v, vstride);
+        accumulate_cols::<S, G, NV, CC, EXACT>(s, acc, g0, w, first, run, qstride, full, cols, v, vstride);
+    }
+}
+
+/// [`accumulate`] over columns `k0..k1`; with `FULL`, every load of them is whole inside `w`.
+///
+/// # Safety
+/// As for [`accumulate`] with `cols >= k1`; with `FULL`, the loads of columns `k0..k1` end
+/// inside `w`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn accumulate_cols<S: Simd, const G: usize, const NV: usize, const CC: usize, const FULL: bool>(
+    s: S,
+    acc: &mut [[[S::V; CC]; NV]],
+    g0: usize,
+    w: &[f32],
+    first: usize,
+    run: usize,
+    qstride: usize,
+    k0: usize,
+    k1: usize,
+    v: &[f32],
+    vstride: usize,
+) {
     let vp = v.as_ptr();
-    for k in 0..cols {
+    for k in k0..k1 {
         let col = first + k * G * run + g0 * run;
         // SAFETY: `c·vstride + k < v.len()` by the caller's guarantee.
         let xs: [S::V; CC] = core::array::from_fn(|c| s.splat(unsafe { *vp.add(c * vstride + k) }));
         for (g, acc_g) in acc.iter_mut().enumerate() {
             for (q, acc_q) in acc_g.iter_mut().enumerate() {
                 // SAFETY: the vector starts inside gate `g0 + g`'s run of column `k` (in `w`).
-                let wv = unsafe { load_w::<S, EXACT>(s, w, col + g * run + q * qstride) };
+                let wv = unsafe { load_w::<S, FULL>(s, w, col + g * run + q * qstride) };
                 for (a, &xc) in acc_q.iter_mut().zip(&xs) {
                     *a = s.madd(*a, wv, xc);
                 }
