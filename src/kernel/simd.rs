@@ -8,7 +8,7 @@
 //! give the scalar kernel's bits; FMA tiers (AVX2, NEON) differ by the fused rounding only.
 //!
 //! A *strip* is up to `NV` vectors of consecutive hidden units inside one packed block (or,
-//! where a vector is a whole block, AVX-512, two full blocks: see `drive`); one
+//! where a vector is a whole block, AVX-512, a full block and the next: see `drive`); one
 //! pass over the strip's packed columns yields every gate of those units (and of `CC`
 //! channels or time steps at once, reusing each loaded weight vector `CC` times), then the
 //! activations and the state update run on the accumulators still in registers, in stages
@@ -228,11 +228,14 @@ unsafe fn store_n<S: Simd>(s: S, p: *mut f32, n: usize, v: S::V) {
     }
 }
 
-/// `acc[g][q][c] += Σ_k W[g0 + g][unit q][k] · v[c·vstride + k]` over the `cols` packed
-/// columns of a strip whose column 0, gate 0 starts at `w[first]` (`G` gates per column), in
-/// column order. Vector `q`'s runs are `qstride` floats after vector 0's: `LANES` inside one
-/// packed block, a whole block where a vector is a block (AVX-512 strips of two blocks).
-/// `acc` holds the gates `g0 .. g0 + acc.len()` (all of them, or one pass).
+/// Where a strip's vector `q` finds its weights in a packed matrix: its run of column 0,
+/// gate 0 starts at `.0`, and its runs (one per column and gate, consecutive) are `.1`
+/// floats long: the width of the vector's block.
+type Runs<const NV: usize> = [(usize, usize); NV];
+
+/// `acc[g][q][c] += Σ_k W[g0 + g][unit q][k] · v[c·vstride + k]` over the packed columns
+/// `k0..k1` of a strip whose vectors' runs are `runs` (`G` gates per column), in column
+/// order. `acc` holds the gates `g0 .. g0 + acc.len()` (all of them, or one pass).
 ///
 /// A partial strip (not `EXACT`, so in the last block) loads its last vector full-width
 /// where that stays inside `w`, which is every column but the last one or few: those run
@@ -240,9 +243,9 @@ unsafe fn store_n<S: Simd>(s: S, p: *mut f32, n: usize, v: S::V) {
 /// made AVX2 LSTM-28 steps 1.5× as slow as LSTM-32's).
 ///
 /// # Safety
-/// The strip's runs lie in `w` (`first + (NV − 1)·qstride + (cols·G − 1)·run + (units of
-/// the last vector − 1) < w.len()`), `g0 + acc.len() <= G` and `v` holds
-/// `(CC − 1)·vstride + cols` floats.
+/// Every vector's runs of columns `k0..k1` lie in `w` (up to its units: `runs[q].0 +
+/// (k·G + g)·runs[q].1 + units of vector q − 1 < w.len()`), full vectors whole, and
+/// `g0 + acc.len() <= G`; `v` holds `(CC − 1)·vstride + k1` floats.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn accumulate<S: Simd, const G: usize, const NV: usize, const CC: usize, const EXACT: bool>(
@@ -250,37 +253,34 @@ unsafe fn accumulate<S: Simd, const G: usize, const NV: usize, const CC: usize, 
     acc: &mut [[[S::V; CC]; NV]],
     g0: usize,
     w: &[f32],
-    first: usize,
-    run: usize,
-    qstride: usize,
-    cols: usize,
+    runs: Runs<NV>,
+    k0: usize,
+    k1: usize,
     v: &[f32],
     vstride: usize,
 ) {
-    // Columns `0..full` read every vector whole inside `w`: column `k`'s loads end at most
-    // `span` floats after its first run's start.
+    // Columns `k0..full` read every vector whole inside `w`: column `k`'s last load of
+    // vector `q` ends at `runs[q].0 + (k·G + g0 + acc.len() − 1)·runs[q].1 + LANES`.
     let full = if EXACT {
-        cols
+        k1
     } else {
-        let span = (acc.len() - 1) * run + (NV - 1) * qstride + S::LANES;
-        let start = first + g0 * run;
-        match w.len().checked_sub(start + span) {
-            Some(room) => cols.min(room / (G * run) + 1),
-            None => 0,
-        }
-    };
+        runs.iter().fold(k1, |full, &(at, run)| match w.len().checked_sub(at + (g0 + acc.len() - 1) * run + S::LANES) {
+            Some(room) => full.min(room / (G * run) + 1),
+            None => k0,
+        })
+    }
+    .max(k0);
     // SAFETY: the caller's guarantees, and `full` as computed above.
     unsafe {
-        accumulate_cols::<S, G, NV, CC, true>(s, acc, g0, w, first, run, qstride, 0, full, v, vstride);
-        accumulate_cols::<S, G, NV, CC, EXACT>(s, acc, g0, w, first, run, qstride, full, cols, v, vstride);
+        accumulate_cols::<S, G, NV, CC, true>(s, acc, g0, w, runs, k0, full, v, vstride);
+        accumulate_cols::<S, G, NV, CC, EXACT>(s, acc, g0, w, runs, full, k1, v, vstride);
     }
 }
 
 /// [`accumulate`] over columns `k0..k1`; with `FULL`, every load of them is whole inside `w`.
 ///
 /// # Safety
-/// As for [`accumulate`] with `cols >= k1`; with `FULL`, the loads of columns `k0..k1` end
-/// inside `w`.
+/// As for [`accumulate`]; with `FULL`, the loads of columns `k0..k1` end inside `w`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn accumulate_cols<S: Simd, const G: usize, const NV: usize, const CC: usize, const FULL: bool>(
@@ -288,9 +288,7 @@ unsafe fn accumulate_cols<S: Simd, const G: usize, const NV: usize, const CC: us
     acc: &mut [[[S::V; CC]; NV]],
     g0: usize,
     w: &[f32],
-    first: usize,
-    run: usize,
-    qstride: usize,
+    runs: Runs<NV>,
     k0: usize,
     k1: usize,
     v: &[f32],
@@ -298,13 +296,12 @@ unsafe fn accumulate_cols<S: Simd, const G: usize, const NV: usize, const CC: us
 ) {
     let vp = v.as_ptr();
     for k in k0..k1 {
-        let col = first + k * G * run + g0 * run;
         // SAFETY: `c·vstride + k < v.len()` by the caller's guarantee.
         let xs: [S::V; CC] = core::array::from_fn(|c| s.splat(unsafe { *vp.add(c * vstride + k) }));
         for (g, acc_g) in acc.iter_mut().enumerate() {
-            for (q, acc_q) in acc_g.iter_mut().enumerate() {
+            for ((at, run), acc_q) in runs.iter().zip(acc_g.iter_mut()) {
                 // SAFETY: the vector starts inside gate `g0 + g`'s run of column `k` (in `w`).
-                let wv = unsafe { load_w::<S, FULL>(s, w, col + g * run + q * qstride) };
+                let wv = unsafe { load_w::<S, FULL>(s, w, at + (k * G + g0 + g) * run) };
                 for (a, &xc) in acc_q.iter_mut().zip(&xs) {
                     *a = s.madd(*a, wv, xc);
                 }
@@ -481,7 +478,7 @@ unsafe fn stage_all<S: Simd, A: Activation, const K: u8, const G: usize, const C
 }
 
 /// One strip: units `j0 .. j0 + n` (inside the block starting at `blk` of width `width`, or
-/// where `LANES == BLOCK` and `NV == 2`, the two full blocks from `blk`, `width == BLOCK`),
+/// where `LANES == BLOCK` and `NV == 2`, the full block at `blk` (`width == BLOCK`) and the next),
 /// channels `ch .. ch + CC`.
 ///
 /// Where the strip [`interleaves`], its update is left in `pend` (`*waiting` set) and the
@@ -533,13 +530,19 @@ unsafe fn strip<
         }
     }
     let off = j0 - blk;
-    let xfirst = blk * a.inputs * G + off;
-    let hfirst = blk * hid * G + off;
-    // Where a vector is a whole packed block (AVX-512), a two-vector strip spans two full
-    // blocks (see `drive`): its second vector's runs are the next block's.
+    // Where a vector is a whole packed block (AVX-512), a two-vector strip spans a full
+    // block and the next one (see `drive`): its second vector's runs are that block's.
     let pair = S::LANES == BLOCK && NV == 2;
-    debug_assert!(!pair || (off == 0 && width == BLOCK && n == 2 * BLOCK), "a strip of two blocks is a pair");
-    let (qx, qh) = if pair { (BLOCK * a.inputs * G, BLOCK * hid * G) } else { (lanes, lanes) };
+    debug_assert!(!pair || (off == 0 && width == BLOCK && n > BLOCK), "a strip of two blocks is a pair");
+    // Block `blk`'s packed columns start at `blk·cols·G` (the blocks before it are full).
+    let runs = |cols: usize| -> Runs<NV> {
+        core::array::from_fn(|q| match pair {
+            // (A constant where the pair is two full blocks, as the loads' strides fold.)
+            true if q == 1 => ((blk + BLOCK) * cols * G, if EXACT { BLOCK } else { n - BLOCK }),
+            _ => (blk * cols * G + off + q * lanes, width),
+        })
+    };
+    let (runs_x, runs_h) = (runs(a.inputs), runs(hid));
     // Too many accumulators for the register file: two passes over disjoint halves of the
     // gates (never GRU, whose n gate is reset between its two parts; at most 12 of them).
     let split = K != kind::GRU && G * NV * CC > S::ACC_REGS;
@@ -553,26 +556,26 @@ unsafe fn strip<
             // SAFETY: the block's packed input columns lie in `wx`; `x` holds CC·inputs
             // floats from channel `ch` on; `lo`, `hi` hold gates `0..G/2`, `G/2..G`.
             unsafe {
-                accumulate::<S, G, NV, CC, EXACT>(s, lo, 0, a.wx, xfirst, width, qx, a.inputs, x, a.inputs);
+                accumulate::<S, G, NV, CC, EXACT>(s, lo, 0, a.wx, runs_x, 0, a.inputs, x, a.inputs);
             }
         }
         if K != kind::PROJ {
             let h = &a.h[ch * hid..];
             // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden
             // floats from channel `ch` on.
-            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, lo, 0, a.wh, hfirst, width, qh, hid, h, hid) };
+            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, lo, 0, a.wh, runs_h, 0, hid, h, hid) };
         }
         if a.xpart {
             let x = &a.x[ch * a.inputs..];
             // SAFETY: as for the first half.
             unsafe {
-                accumulate::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wx, xfirst, width, qx, a.inputs, x, a.inputs);
+                accumulate::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wx, runs_x, 0, a.inputs, x, a.inputs);
             }
         }
         if K != kind::PROJ {
             let h = &a.h[ch * hid..];
             // SAFETY: as for the first half.
-            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wh, hfirst, width, qh, hid, h, hid) };
+            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wh, runs_h, 0, hid, h, hid) };
         }
     } else if a.xpart {
         // SAFETY: as in the first pass above, for all gates.
@@ -582,9 +585,8 @@ unsafe fn strip<
                 &mut acc,
                 0,
                 a.wx,
-                xfirst,
-                width,
-                qx,
+                runs_x,
+                0,
                 a.inputs,
                 &a.x[ch * a.inputs..],
                 a.inputs,
@@ -634,21 +636,8 @@ unsafe fn strip<
             for sub in 0..stages(K) {
                 let (k0, k1) = ((sub * chunk).min(hid), ((sub + 1) * chunk).min(hid));
                 // SAFETY: columns `k0..k1` of the strip's packed recurrent columns (in `wh`);
-                // `h[k0..]` holds `(CC − 1)·hidden + (k1 − k0)` floats.
-                unsafe {
-                    accumulate::<S, G, NV, CC, EXACT>(
-                        s,
-                        &mut acc,
-                        0,
-                        a.wh,
-                        hfirst + k0 * G * width,
-                        width,
-                        qh,
-                        k1 - k0,
-                        &h[k0..],
-                        hid,
-                    )
-                };
+                // `h` holds `(CC − 1)·hidden + k1` floats.
+                unsafe { accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, runs_h, k0, k1, h, hid) };
                 // SAFETY: `pend` is a waiting strip of `a` (the caller's guarantee), its stages
                 // before `sub` ran.
                 unsafe { stage_all::<S, A, K, G, CC>(s, a, pend, sub) };
@@ -657,7 +646,7 @@ unsafe fn strip<
         } else {
             // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden
             // floats from channel `ch` on.
-            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, hfirst, width, qh, hid, h, hid) };
+            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, runs_h, 0, hid, h, hid) };
         }
     }
     let mut p = Pending { j0, n, nv: NV, ch, acc: [[[zero; CC]; 2]; G], nx };
@@ -875,18 +864,20 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     };
     // Where a vector is a whole block (AVX-512: 16 lanes), a strip inside one block has one
     // vector, whose accumulators (3 or 4 per channel) leave most of the multiply-add slots
-    // idle: full blocks then go in pairs, each pair one two-vector strip (the same operations
-    // per unit; `strip` finds the second vector's runs in the next block). Cells only, with
-    // two-vector strips for every grouping (`NV == 2`), and only while the weights stream
-    // from L1: Zen 5 one stream, pairs against single blocks, LSTM-32 0.78, GRU-32 0.80,
-    // GRU-64 (49 KiB) 0.64, LSTM-64 (65 KiB) 1.00, LSTM-128 and GRU-128 (≥ 194 KiB) 1.4–1.5.
-    let full_blocks = hid / BLOCK;
+    // idle: blocks then go in pairs, each pair one two-vector strip (the same operations per
+    // unit; `strip` finds the second vector's runs in the next block, which may be the
+    // partial last one). Cells only, with two-vector strips for every grouping (`NV == 2`),
+    // and only while the weights stream from L1: Zen 5 one stream, pairs against single
+    // blocks, LSTM-32 0.78, GRU-32 0.80, GRU-64 (49 KiB) 0.64, LSTM-64 (65 KiB) 1.00,
+    // LSTM-128 and GRU-128 (≥ 194 KiB) 1.4–1.5; with a partial second block (H = 20, 24,
+    // 28) LSTM 0.79–0.80, GRU 0.71–0.79.
     let bytes = 4 * G * hid * (hid + a.inputs);
     let pairs = S::LANES == BLOCK && NV == 2 && K != kind::PROJ && bytes <= STREAMING_BYTES;
     for b in first_cc.min(first_1)..blocks {
-        // Block `b` starts a pair, or is the second of one (which ran with the first).
-        let pair = pairs && b % 2 == 0 && b + 2 <= full_blocks;
-        if pairs && b % 2 == 1 && b < full_blocks - full_blocks % 2 {
+        // Block `b` starts a pair (the block before the last one, or earlier), or is the
+        // second of one (which ran with the first).
+        let pair = pairs && b % 2 == 0 && b + 2 <= blocks;
+        if pairs && b % 2 == 1 {
             continue;
         }
         let blk = b * BLOCK;
@@ -894,7 +885,7 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
         let strips = if pair { 1 } else { width.div_ceil(strip_units) };
         for t in 0..strips {
             let j0 = blk + t * strip_units;
-            let n = if pair { 2 * BLOCK } else { (blk + width - j0).min(strip_units) };
+            let n = if pair { (hid - blk).min(2 * BLOCK) } else { (blk + width - j0).min(strip_units) };
             // The last strip of its channel grouping (no strip left to run its update in).
             let last_strip = if pair { b + 2 == blocks } else { b + 1 == blocks && t + 1 == strips };
             let mut ch = 0;

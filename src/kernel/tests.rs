@@ -368,7 +368,8 @@ fn avx512_matches_avx2_bitwise() {
         return;
     };
     let mut rng = Rng(0xA5_12);
-    // Under Miri also 33: two full blocks, which AVX-512 runs as one strip (`drive`'s pairs).
+    // Under Miri also 33: two full blocks, which AVX-512 runs as one strip (`drive`'s pairs),
+    // then a partial one; 17 is a pair whose second block is partial.
     let sizes: Vec<usize> = if cfg!(miri) { std::vec![1, 5, 8, 17, 33] } else { hidden_sizes() };
     for &hid in &sizes {
         for kind in KINDS {
