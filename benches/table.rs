@@ -2,8 +2,8 @@
 //! measured in the same run, plus multi-channel and sequence-mode figures.
 //!
 //! `cargo bench --bench table` prints markdown. Every figure is the median of 31 batches.
-//! `cargo bench --bench table -- sequence` (or `steps`, `multichannel`, `latency`) prints one
-//! section.
+//! `cargo bench --bench table -- sequence` (or `steps`, `multichannel`, `latency`, `uneven`)
+//! prints one section.
 //! Layers run the default (fast, vectorised) activations; one column repeats the best tier
 //! with the exact (libm) ones.
 //! Roofline = min(FMA peak, streaming rate over a buffer of the packed weights' size), both
@@ -340,6 +340,9 @@ fn main() {
         if want("latency") {
             latency();
         }
+        if want("uneven") {
+            uneven();
+        }
     }
 }
 
@@ -579,4 +582,54 @@ fn sequence() {
     seq_row!(Lstm, CellKind::Lstm, "LSTM", 32, 32, 4);
     seq_row!(Gru, CellKind::Gru, "GRU", 8, 32, 3);
     seq_row!(Gru, CellKind::Gru, "GRU", 16, 64, 3);
+}
+
+/// One stream of a cell with `H` not a multiple of the 16-unit block + Dense(H → 1), ns per
+/// step on every tier.
+macro_rules! uneven_row {
+    ($cell:ident, $kind:expr, $name:literal, $h:literal, $g:literal) => {{
+        let w = cell::<1, $h, $g, { kernel::bias_rows($kind) }>($kind);
+        let d = head::<$h, 1>();
+        let sig = signal();
+        print!("| {} H={} |", $name, $h);
+        for tier in Tier::available() {
+            let mut net = Chain::new($cell::<1, $h>::new(w), Dense::<$h, 1>::new(d)).with_tier(tier);
+            let mut n = 0;
+            let mut step = || {
+                n += 1;
+                let y: [f32; 1] = net.step_array(&[black_box(sig[n & 4095])]);
+                black_box(y);
+            };
+            let rough = median_ns(100, &mut step);
+            print!(" {:.0} |", median_ns(iters_for(rough), &mut step));
+        }
+        println!();
+    }};
+}
+
+/// Hidden sizes between the main table's multiples of 16 (H = 20 and 40 are common in
+/// amp models), whose last packed block is partial, beside H = 32 and 48 for reference.
+fn uneven() {
+    print!("\nHidden sizes not a multiple of 16 (I = 1, + Dense H → 1), ns per step\n\n| model |");
+    let tiers: Vec<Tier> = Tier::available().collect();
+    for t in &tiers {
+        print!(" {} |", t.isa().name());
+    }
+    print!("\n|---|");
+    for _ in &tiers {
+        print!("---|");
+    }
+    println!();
+    uneven_row!(Lstm, CellKind::Lstm, "LSTM", 20, 4);
+    uneven_row!(Lstm, CellKind::Lstm, "LSTM", 24, 4);
+    uneven_row!(Lstm, CellKind::Lstm, "LSTM", 28, 4);
+    uneven_row!(Lstm, CellKind::Lstm, "LSTM", 32, 4);
+    uneven_row!(Lstm, CellKind::Lstm, "LSTM", 40, 4);
+    uneven_row!(Lstm, CellKind::Lstm, "LSTM", 48, 4);
+    uneven_row!(Gru, CellKind::Gru, "GRU", 20, 3);
+    uneven_row!(Gru, CellKind::Gru, "GRU", 24, 3);
+    uneven_row!(Gru, CellKind::Gru, "GRU", 28, 3);
+    uneven_row!(Gru, CellKind::Gru, "GRU", 32, 3);
+    uneven_row!(Gru, CellKind::Gru, "GRU", 40, 3);
+    uneven_row!(Gru, CellKind::Gru, "GRU", 48, 3);
 }
