@@ -8,7 +8,7 @@ use core::arch::x86_64::*;
 
 use crate::kernel::activation::lanes::Lanes;
 use crate::kernel::activation::x86_64 as fast;
-use crate::kernel::simd::{self, Simd};
+use crate::kernel::simd::Simd;
 
 /// Token for AVX2 + FMA. Only the `#[target_feature]` entry points below and the fast
 /// activations' AVX2 functions (through [`Avx2::new_unchecked`]) create it.
@@ -174,4 +174,6 @@ impl Lanes for Avx2 {
 // The entry points (`cell`, `cell_fixed`, `sequence`, `sequence_fixed`, `dense`,
 // `dense_fixed`), each `#[target_feature(enable = "avx2,fma")]`: the only places an `Avx2`
 // token is created. Multi-channel strips: 2 vectors × 2 channels (one 64-byte packed line).
-simd::entry_points!(Avx2, Avx2(()), nv = 2, cc = 2, #[target_feature(enable = "avx2,fma")]);
+// Without `std` the dispatcher reaches this tier only where it is enabled at compile time.
+#[cfg(any(feature = "std", all(target_feature = "avx2", target_feature = "fma")))]
+crate::kernel::simd::entry_points!(Avx2, Avx2(()), nv = 2, cc = 2, #[target_feature(enable = "avx2,fma")]);

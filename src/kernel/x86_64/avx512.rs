@@ -10,7 +10,7 @@ use core::arch::x86_64::*;
 use super::avx2::Avx2;
 use crate::kernel::activation::lanes::Lanes;
 use crate::kernel::activation::x86_64 as fast;
-use crate::kernel::simd::{self, Simd};
+use crate::kernel::simd::Simd;
 
 /// Token for AVX-512F + AVX2 + FMA. Only the `#[target_feature]` entry points below and the
 /// fast activations' AVX-512 functions (through [`Avx512::new_unchecked`]) create it.
@@ -228,4 +228,6 @@ impl Lanes for Avx512 {
 // `Avx512` token is created. Multi-channel strips: 2 vectors × 2 channels, where a vector is
 // one 64-byte packed line (a whole block), so two-vector strips take two blocks: see
 // `simd::drive`, which pairs blocks only while the weights fit L1 (else 1 vector × 2 channels).
-simd::entry_points!(Avx512, Avx512(()), nv = 2, cc = 2, #[target_feature(enable = "avx512f,avx2,fma")]);
+// Without `std` the dispatcher reaches this tier only where it is enabled at compile time.
+#[cfg(any(feature = "std", all(target_feature = "avx512f", target_feature = "avx2", target_feature = "fma")))]
+crate::kernel::simd::entry_points!(Avx512, Avx512(()), nv = 2, cc = 2, #[target_feature(enable = "avx512f,avx2,fma")]);
