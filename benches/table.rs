@@ -258,6 +258,18 @@ struct Row {
     rtneural: Option<f64>,
 }
 
+/// Median ns per step of a one-input, one-output network fed `sig`.
+fn one_input_step_ns(net: &mut impl Network, sig: &[f32]) -> f64 {
+    let mut n = 0;
+    let mut step = || {
+        n += 1;
+        let y: [f32; 1] = net.step_array(&[black_box(sig[n & 4095])]);
+        black_box(y);
+    };
+    let rough = median_ns(100, &mut step);
+    median_ns(iters_for(rough), &mut step)
+}
+
 macro_rules! step_row {
     ($cell:ident, $kind:expr, $name:literal, $h:literal, $g:literal, $target:expr, $rt:expr) => {{
         let w = cell::<1, $h, $g, { kernel::bias_rows($kind) }>($kind);
@@ -266,26 +278,12 @@ macro_rules! step_row {
         let mut ns = Vec::new();
         for tier in Tier::available() {
             let mut net = Chain::new($cell::<1, $h>::new(w), Dense::<$h, 1>::new(d)).with_tier(tier);
-            let mut n = 0;
-            let mut step = || {
-                n += 1;
-                let y: [f32; 1] = net.step_array(&[black_box(sig[n & 4095])]);
-                black_box(y);
-            };
-            let rough = median_ns(100, &mut step);
-            ns.push((tier, median_ns(iters_for(rough), &mut step)));
+            ns.push((tier, one_input_step_ns(&mut net, &sig)));
         }
         // The best tier with the exact (libm) activations, for comparison.
         let exact_ns = {
             let mut net = Chain::new($cell::<1, $h, Exact>::new(w), Dense::<$h, 1>::new(d)).with_tier(Tier::detect());
-            let mut n = 0;
-            let mut step = || {
-                n += 1;
-                let y: [f32; 1] = net.step_array(&[black_box(sig[n & 4095])]);
-                black_box(y);
-            };
-            let rough = median_ns(100, &mut step);
-            median_ns(iters_for(rough), &mut step)
+            one_input_step_ns(&mut net, &sig)
         };
         // The gate mat-vec alone (no activations): a Dense layer of the same shape.
         let mv = head::<{ 1 + $h }, { $g * $h }>();
@@ -594,14 +592,7 @@ macro_rules! uneven_row {
         print!("| {} H={} |", $name, $h);
         for tier in Tier::available() {
             let mut net = Chain::new($cell::<1, $h>::new(w), Dense::<$h, 1>::new(d)).with_tier(tier);
-            let mut n = 0;
-            let mut step = || {
-                n += 1;
-                let y: [f32; 1] = net.step_array(&[black_box(sig[n & 4095])]);
-                black_box(y);
-            };
-            let rough = median_ns(100, &mut step);
-            print!(" {:.0} |", median_ns(iters_for(rough), &mut step));
+            print!(" {:.0} |", one_input_step_ns(&mut net, &sig));
         }
         println!();
     }};

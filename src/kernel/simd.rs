@@ -237,10 +237,10 @@ type Runs<const NV: usize> = [(usize, usize); NV];
 /// `k0..k1` of a strip whose vectors' runs are `runs` (`G` gates per column), in column
 /// order. `acc` holds the gates `g0 .. g0 + acc.len()` (all of them, or one pass).
 ///
-/// A partial strip (not `EXACT`, so in the last block) loads its last vector full-width
-/// where that stays inside `w`, which is every column but the last one or few: those run
-/// first with plain loads, the rest with checked ones (a test on every load of the loop
-/// made AVX2 LSTM-28 steps 1.5× as slow as LSTM-32's).
+/// A partial strip (not `EXACT`: its last vector is in the partial last block) loads that
+/// vector full-width where that stays inside `w`, which is every column but the last one or
+/// few: those run first with plain loads, the rest with checked ones (a test on every load
+/// of the loop made AVX2 LSTM-28 steps 1.5× as slow as LSTM-32's).
 ///
 /// # Safety
 /// Every vector's runs of columns `k0..k1` lie in `w` (up to its units: `runs[q].0 +
