@@ -7,8 +7,8 @@
 //! lane. Tiers whose [`Simd::madd`] is a separate multiply and add (SSE2, simd128) therefore
 //! give the scalar kernel's bits; FMA tiers (AVX2, NEON) differ by the fused rounding only.
 //!
-//! A *strip* is up to `NV` vectors of consecutive hidden units inside one packed block (or,
-//! where a vector is a whole block, AVX-512, a full block and the next: see `drive`); one
+//! A *strip* is up to `NV` vectors of consecutive hidden units inside one packed block (or a
+//! full block and the next: AVX-512's block pairs, AVX2's partial last block; see `drive`); one
 //! pass over the strip's packed columns yields every gate of those units (and of `CC`
 //! channels or time steps at once, reusing each loaded weight vector `CC` times), then the
 //! activations and the state update run on the accumulators still in registers, in stages
@@ -311,27 +311,27 @@ unsafe fn accumulate_cols<S: Simd, const G: usize, const NV: usize, const CC: us
 }
 
 /// A strip's gate sums between its pass and its update, and where they belong.
-struct Pending<V, const G: usize, const CC: usize> {
+struct Pending<V, const G: usize, const CC: usize, const PV: usize> {
     /// The strip's first unit.
     j0: usize,
     /// Its unit count.
     n: usize,
-    /// Its vector count (1 or 2).
+    /// Its vector count (at most `PV`).
     nv: usize,
     /// Its first channel.
     ch: usize,
     /// `acc[g][q][c]`: gate `g`'s sum for vector `q` of channel `ch + c` (replaced by the
     /// gate's activation where a stage activates it in place).
-    acc: [[[V; CC]; 2]; G],
+    acc: [[[V; CC]; PV]; G],
     /// GRU: the n gate's input part, kept apart from its recurrent part (`acc[2]`).
-    nx: [[V; CC]; 2],
+    nx: [[V; CC]; PV],
 }
 
-impl<V: Copy, const G: usize, const CC: usize> Pending<V, G, CC> {
+impl<V: Copy, const G: usize, const CC: usize, const PV: usize> Pending<V, G, CC, PV> {
     /// No strip yet (every vector `zero`).
     #[inline(always)]
     fn empty(zero: V) -> Self {
-        Pending { j0: 0, n: 0, nv: 0, ch: 0, acc: [[[zero; CC]; 2]; G], nx: [[zero; CC]; 2] }
+        Pending { j0: 0, n: 0, nv: 0, ch: 0, acc: [[[zero; CC]; PV]; G], nx: [[zero; CC]; PV] }
     }
 
     /// Units in vector `q` of the strip (fewer than `lanes` only in a partial last vector).
@@ -403,10 +403,10 @@ fn activate<S: Simd, A: Activation, const TANH: bool>(s: S, v: S::V, n: usize) -
 /// unit count.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn stage<S: Simd, A: Activation, const K: u8, const G: usize, const CC: usize>(
+unsafe fn stage<S: Simd, A: Activation, const K: u8, const G: usize, const CC: usize, const PV: usize>(
     s: S,
     a: &Args<'_>,
-    p: &mut Pending<S::V, G, CC>,
+    p: &mut Pending<S::V, G, CC, PV>,
     sub: usize,
     q: usize,
     c: usize,
@@ -462,23 +462,23 @@ unsafe fn stage<S: Simd, A: Activation, const K: u8, const G: usize, const CC: u
 /// As for [`stage`]: `a` satisfies its field docs for `p`'s channels, `p` is a strip of `a`
 /// whose stages before `sub` ran, `sub < stages(K)`.
 #[inline(always)]
-unsafe fn stage_all<S: Simd, A: Activation, const K: u8, const G: usize, const CC: usize>(
+unsafe fn stage_all<S: Simd, A: Activation, const K: u8, const G: usize, const CC: usize, const PV: usize>(
     s: S,
     a: &Args<'_>,
-    p: &mut Pending<S::V, G, CC>,
+    p: &mut Pending<S::V, G, CC, PV>,
     sub: usize,
 ) {
     for q in 0..p.nv {
         let nq = p.units(q, S::LANES);
         for c in 0..CC {
             // SAFETY: the caller's guarantee; `q < nv`, `c < CC`, `nq` is vector `q`'s units.
-            unsafe { stage::<S, A, K, G, CC>(s, a, p, sub, q, c, nq) };
+            unsafe { stage::<S, A, K, G, CC, _>(s, a, p, sub, q, c, nq) };
         }
     }
 }
 
 /// One strip: units `j0 .. j0 + n` (inside the block starting at `blk` of width `width`, or
-/// where `LANES == BLOCK` and `NV == 2`, the full block at `blk` (`width == BLOCK`) and the next),
+/// where `NV·LANES > BLOCK`, the full block at `blk` (`width == BLOCK`) and the next),
 /// channels `ch .. ch + CC`.
 ///
 /// Where the strip [`interleaves`], its update is left in `pend` (`*waiting` set) and the
@@ -490,7 +490,7 @@ unsafe fn stage_all<S: Simd, A: Activation, const K: u8, const G: usize, const C
 ///
 /// # Safety
 /// `args` satisfies its field docs for `ch + CC` channels, `n <= NV·LANES`,
-/// `n > (NV − 1)·LANES`, and `n == NV·LANES` if `EXACT`; `NV <= 2`; if `*waiting`, `pend`
+/// `n > (NV − 1)·LANES`, and `n == NV·LANES` if `EXACT`; `NV <= 3`; if `*waiting`, `pend`
 /// is a strip of `a` whose update has not run.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -510,7 +510,7 @@ unsafe fn strip<
     j0: usize,
     n: usize,
     ch: usize,
-    pend: &mut Pending<S::V, G, CC>,
+    pend: &mut Pending<S::V, G, CC, 2>,
     waiting: &mut bool,
     final_strip: bool,
 ) {
@@ -519,6 +519,16 @@ unsafe fn strip<
     let last = if EXACT { lanes } else { n - (NV - 1) * lanes };
     let nq = |q: usize| if q + 1 == NV { last } else { lanes };
     let zero = s.splat(0.0);
+    // More than two vectors (AVX2's three-vector strips, see `drive`) leave no registers for
+    // another strip's update: a waiting one runs first, and this strip's never waits.
+    let wide = NV > 2;
+    if wide && *waiting {
+        for sub in 0..stages(K) {
+            // SAFETY: `pend` is a waiting strip of `a` (the caller's guarantee).
+            unsafe { stage_all::<S, A, K, G, CC, _>(s, a, pend, sub) };
+        }
+        *waiting = false;
+    }
     let mut acc = [[[zero; CC]; NV]; G];
     for (g, acc_g) in acc.iter_mut().enumerate() {
         for (q, acc_q) in acc_g.iter_mut().enumerate() {
@@ -532,14 +542,14 @@ unsafe fn strip<
     let off = j0 - blk;
     // Where a vector is a whole packed block (AVX-512), a two-vector strip spans a full
     // block and the next one (see `drive`): its second vector's runs are that block's.
-    let pair = S::LANES == BLOCK && NV == 2;
+    let pair = NV * S::LANES > BLOCK;
     debug_assert!(!pair || (off == 0 && width == BLOCK && n > BLOCK), "a strip of two blocks is a pair");
     // Block `blk`'s packed columns start at `blk·cols·G` (the blocks before it are full).
     let runs = |cols: usize| -> Runs<NV> {
-        core::array::from_fn(|q| match pair {
-            // (A constant where the pair is two full blocks, as the loads' strides fold.)
-            true if q == 1 => ((blk + BLOCK) * cols * G, if EXACT { BLOCK } else { n - BLOCK }),
-            _ => (blk * cols * G + off + q * lanes, width),
+        core::array::from_fn(|q| match pair && q * lanes >= BLOCK {
+            // (A constant where the strip is whole vectors, as the loads' strides fold.)
+            true => ((blk + BLOCK) * cols * G + q * lanes - BLOCK, if EXACT { NV * lanes - BLOCK } else { n - BLOCK }),
+            false => (blk * cols * G + off + q * lanes, width),
         })
     };
     let (runs_x, runs_h) = (runs(a.inputs), runs(hid));
@@ -606,7 +616,7 @@ unsafe fn strip<
         return;
     }
     // GRU: the n gate keeps its input sum apart; its recurrent sum starts from b_hn.
-    let mut nx = [[zero; CC]; 2];
+    let mut nx = [[zero; CC]; NV];
     if K == kind::GRU {
         for (q, (acc_q, nx_q)) in acc[2].iter_mut().zip(&mut nx).enumerate() {
             // SAFETY: bias row 3 (b_hn) holds `hidden` floats.
@@ -622,10 +632,11 @@ unsafe fn strip<
     // one before it left. Interleaving strips have at most 8 accumulators, so they never
     // `split`.
     let bytes = 4 * G * hid * (hid + a.inputs);
-    let interleaved = interleaves::<S>(K, G * 2 * CC, bytes);
+    let interleaved = !wide && interleaves::<S>(K, G * 2 * CC, bytes);
     // Otherwise GRU strips go in pairs whose updates run together (see `Simd::DEFER`; LSTM
     // pairs measured 1.03–1.15× slower on AVX2 at H ≥ 32, so LSTM strips never pair).
-    let deferred = S::DEFER && !interleaved && K == kind::GRU;
+    let deferred = S::DEFER && !interleaved && K == kind::GRU && !wide;
+
     debug_assert!(!*waiting || (interleaved && !split) || deferred, "a waiting update would be dropped");
     if !split {
         let h = &a.h[ch * hid..];
@@ -640,7 +651,7 @@ unsafe fn strip<
                 unsafe { accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, runs_h, k0, k1, h, hid) };
                 // SAFETY: `pend` is a waiting strip of `a` (the caller's guarantee), its stages
                 // before `sub` ran.
-                unsafe { stage_all::<S, A, K, G, CC>(s, a, pend, sub) };
+                unsafe { stage_all::<S, A, K, G, CC, _>(s, a, pend, sub) };
             }
             *waiting = false;
         } else {
@@ -649,10 +660,26 @@ unsafe fn strip<
             unsafe { accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, runs_h, 0, hid, h, hid) };
         }
     }
-    let mut p = Pending { j0, n, nv: NV, ch, acc: [[[zero; CC]; 2]; G], nx };
+    if wide {
+        // One stream's strip (see `drive`): the update stage-major over its vectors.
+        let mut p = Pending { j0, n, nv: NV, ch, acc, nx };
+        for sub in 0..stages(K) {
+            for q in 0..NV {
+                for c in 0..CC {
+                    // SAFETY: `p` is this strip, of `a`; the stages run in order.
+                    unsafe { stage::<S, A, K, G, CC, NV>(s, a, &mut p, sub, q, c, nq(q)) };
+                }
+            }
+        }
+        return;
+    }
+    // (Copied into a strip of two vectors, as `pend` holds, also for one: building `p` from
+    // `acc` directly cost AVX-512 GRU-32 1.5 ns per step, with a spill.)
+    let mut p = Pending { j0, n, nv: NV, ch, acc: [[[zero; CC]; 2]; G], nx: [[zero; CC]; 2] };
     for (wide, acc_g) in p.acc.iter_mut().zip(&acc) {
         wide[..NV].copy_from_slice(acc_g);
     }
+    p.nx[..NV].copy_from_slice(&nx);
     if (interleaved || (deferred && !*waiting)) && !final_strip {
         *pend = p;
         *waiting = true;
@@ -663,13 +690,13 @@ unsafe fn strip<
         for sub in 0..stages(K) {
             // SAFETY: `pend` is a waiting strip of `a` (the caller's guarantee), its stages
             // before `sub` ran.
-            unsafe { stage_all::<S, A, K, G, CC>(s, a, pend, sub) };
+            unsafe { stage_all::<S, A, K, G, CC, _>(s, a, pend, sub) };
             // This strip's own stages loop over the constant `NV`, not `stage_all`'s `p.nv`:
             // with `p.nv` the generated code changed (89220e9), so the indices stay constants.
             for q in 0..NV {
                 for c in 0..CC {
                     // SAFETY: `p` is this strip, of `a`; the stages run in order.
-                    unsafe { stage::<S, A, K, G, CC>(s, a, &mut p, sub, q, c, nq(q)) };
+                    unsafe { stage::<S, A, K, G, CC, _>(s, a, &mut p, sub, q, c, nq(q)) };
                 }
             }
         }
@@ -686,7 +713,7 @@ unsafe fn strip<
         for sub in 0..stages(K) {
             for q in 0..NV {
                 // SAFETY: `p` is this strip, of `a`; the stages run in order.
-                unsafe { stage::<S, A, K, G, CC>(s, a, &mut p, sub, q, 0, nq(q)) };
+                unsafe { stage::<S, A, K, G, CC, _>(s, a, &mut p, sub, q, 0, nq(q)) };
             }
         }
     } else {
@@ -694,14 +721,15 @@ unsafe fn strip<
             for sub in 0..stages(K) {
                 for c in 0..CC {
                     // SAFETY: as above.
-                    unsafe { stage::<S, A, K, G, CC>(s, a, &mut p, sub, q, c, nq(q)) };
+                    unsafe { stage::<S, A, K, G, CC, _>(s, a, &mut p, sub, q, c, nq(q)) };
                 }
             }
         }
     }
 }
 
-/// Runs `strip` with the right vector count for `n` units (`n <= MAXNV·LANES`, `MAXNV <= 2`).
+/// Runs `strip` with the right vector count for `n` units (`n <= MAXNV·LANES`, `MAXNV <= 3`;
+/// three vectors only where [`tail3`]).
 /// Only the shapes `MAXNV` allows are instantiated.
 ///
 /// # Safety
@@ -717,7 +745,7 @@ unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC:
     j0: usize,
     n: usize,
     ch: usize,
-    pend: &mut Pending<S::V, G, CC>,
+    pend: &mut Pending<S::V, G, CC, 2>,
     waiting: &mut bool,
     final_strip: bool,
 ) {
@@ -730,6 +758,11 @@ unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC:
             1 => match full {
                 true => strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip),
                 false => strip::<S, A, K, G, 1, CC, false>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip),
+            },
+            // A full block and a partial one of at most one vector (AVX2): see `drive`.
+            _ if MAXNV == 3 && tail3::<S, G>() && n > 2 * S::LANES => match full {
+                true => strip::<S, A, K, G, 3, CC, true>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip),
+                false => strip::<S, A, K, G, 3, CC, false>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip),
             },
             _ => match (n > S::LANES, full) {
                 (false, true) => {
@@ -747,6 +780,13 @@ unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC:
             },
         }
     }
+}
+
+/// Whether one stream's last, partial block, if at most one vector wide, may join the full
+/// block before it in one three-vector strip (see `drive`): AVX2, where a block is two
+/// vectors, for cells whose three vectors of accumulators fit the register file.
+const fn tail3<S: Simd, const G: usize>() -> bool {
+    2 * S::LANES == BLOCK && 3 * G <= S::ACC_REGS
 }
 
 /// Accumulators of a Dense layer's wide strips (see [`proj_wide`]): 8 keep the FMA units of
@@ -831,7 +871,8 @@ unsafe fn proj_wide_strips<S: Simd, const CC: usize>(s: S, a: &Args<'_>, channel
 
 /// Every strip of every block, for `channels` channels: groups of `CC` channels with strips of
 /// up to `NV ∈ {1, 2}` vectors, then the channels left over one at a time. With fewer than `CC`
-/// channels (one stream) the strips are two vectors wide, as for `CC = 1`. Each strip shape is
+/// channels (one stream) the strips are two vectors wide, as for `CC = 1` (AVX2: three where
+/// a partial last block joins the full one before it). Each strip shape is
 /// generated once: the single-channel code serves both one stream and the leftovers.
 ///
 /// # Safety
@@ -873,11 +914,17 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     // 28) LSTM 0.79–0.80, GRU 0.71–0.79.
     let bytes = 4 * G * hid * (hid + a.inputs);
     let pairs = S::LANES == BLOCK && NV == 2 && K != kind::PROJ && bytes <= STREAMING_BYTES;
+    // AVX2, one stream: a partial last block of at most one vector would be a one-vector
+    // strip of its own, waiting on the multiply-add latency like the strip before it; it
+    // joins the last full block in a three-vector strip (same operations per unit). Zen 5,
+    // I = 1 + Dense, H = 20, 24, 36, 40 against two strips: LSTM 0.83–0.87, GRU 0.74–0.81.
+    let tail = hid % BLOCK;
+    let three = tail3::<S, G>() && !grouped && K != kind::PROJ && blocks >= 2 && tail != 0 && tail <= S::LANES;
     for b in first_cc.min(first_1)..blocks {
         // Block `b` starts a pair (the block before the last one, or earlier), or is the
         // second of one (which ran with the first).
-        let pair = pairs && b % 2 == 0 && b + 2 <= blocks;
-        if pairs && b % 2 == 1 {
+        let pair = (pairs && b % 2 == 0 && b + 2 <= blocks) || (three && b + 2 == blocks);
+        if (pairs && b % 2 == 1) || (three && b + 1 == blocks) {
             continue;
         }
         let blk = b * BLOCK;
@@ -918,7 +965,7 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
                 while ch < channels {
                     let fin = last_strip && ch + 1 == channels;
                     if b >= first_1 {
-                        strip_n::<S, A, K, G, 1, 2>(s, a, blk, width, j0, n, ch, &mut pend_1, &mut waiting_1, fin);
+                        strip_n::<S, A, K, G, 1, 3>(s, a, blk, width, j0, n, ch, &mut pend_1, &mut waiting_1, fin);
                     }
                     ch += 1;
                 }
