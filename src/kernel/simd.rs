@@ -540,8 +540,9 @@ unsafe fn strip<
         }
     }
     let off = j0 - blk;
-    // Where a vector is a whole packed block (AVX-512), a two-vector strip spans a full
-    // block and the next one (see `drive`): its second vector's runs are that block's.
+    // A strip wider than a block (AVX-512's two-vector pairs, AVX2's three-vector strips;
+    // see `drive`) spans a full block and the next: its vectors past the first block find
+    // their runs in that one.
     let pair = NV * S::LANES > BLOCK;
     debug_assert!(!pair || (off == 0 && width == BLOCK && n > BLOCK), "a strip of two blocks is a pair");
     // Block `blk`'s packed columns start at `blk·cols·G` (the blocks before it are full).
@@ -636,7 +637,6 @@ unsafe fn strip<
     // Otherwise GRU strips go in pairs whose updates run together (see `Simd::DEFER`; LSTM
     // pairs measured 1.03–1.15× slower on AVX2 at H ≥ 32, so LSTM strips never pair).
     let deferred = S::DEFER && !interleaved && K == kind::GRU && !wide;
-
     debug_assert!(!*waiting || (interleaved && !split) || deferred, "a waiting update would be dropped");
     if !split {
         let h = &a.h[ch * hid..];
@@ -676,8 +676,8 @@ unsafe fn strip<
     // (Copied into a strip of two vectors, as `pend` holds, also for one: building `p` from
     // `acc` directly cost AVX-512 GRU-32 1.5 ns per step, with a spill.)
     let mut p = Pending { j0, n, nv: NV, ch, acc: [[[zero; CC]; 2]; G], nx: [[zero; CC]; 2] };
-    for (wide, acc_g) in p.acc.iter_mut().zip(&acc) {
-        wide[..NV].copy_from_slice(acc_g);
+    for (slot, acc_g) in p.acc.iter_mut().zip(&acc) {
+        slot[..NV].copy_from_slice(acc_g);
     }
     p.nx[..NV].copy_from_slice(&nx);
     if (interleaved || (deferred && !*waiting)) && !final_strip {
