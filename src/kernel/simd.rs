@@ -478,8 +478,9 @@ unsafe fn stage_all<S: Simd, A: Activation, const K: u8, const G: usize, const C
 }
 
 /// One strip: units `j0 .. j0 + n` (inside the block starting at `blk` of width `width`, or
-/// where `NV·LANES > BLOCK`, the full block at `blk` (`width == BLOCK`) and the next),
-/// channels `ch .. ch + CC`.
+/// where `NV·LANES > BLOCK`, in the full block at `blk` (`width == BLOCK`) and the next, which
+/// the strip fills to its end unless `next_full` says that block is full), channels
+/// `ch .. ch + CC`.
 ///
 /// Where the strip [`interleaves`], its update is left in `pend` (`*waiting` set) and the
 /// waiting strip's update, if any, runs inside this strip's recurrent pass: one stage kind
@@ -507,6 +508,7 @@ unsafe fn strip<
     a: &Args<'_>,
     blk: usize,
     width: usize,
+    next_full: bool,
     j0: usize,
     n: usize,
     ch: usize,
@@ -541,15 +543,23 @@ unsafe fn strip<
     }
     let off = j0 - blk;
     // A strip wider than a block (AVX-512's two-vector pairs, AVX2's three-vector strips;
-    // see `drive`) spans a full block and the next: its vectors past the first block find
-    // their runs in that one.
+    // see `drive`) spans block `blk` (full) and the next: its vectors past the first block
+    // find their runs in that one, whose width is `BLOCK` where `next_full`, else the strip's
+    // units in it (the strip then starts at `blk` and ends at that block's end).
     let pair = NV * S::LANES > BLOCK;
-    debug_assert!(!pair || (off == 0 && width == BLOCK && n > BLOCK), "a strip of two blocks is a pair");
+    debug_assert!(!pair || (width == BLOCK && (next_full || (off == 0 && n > BLOCK))), "a strip of two blocks");
     // Block `blk`'s packed columns start at `blk·cols·G` (the blocks before it are full).
     let runs = |cols: usize| -> Runs<NV> {
-        core::array::from_fn(|q| match pair && q * lanes >= BLOCK {
+        core::array::from_fn(|q| match pair && off + q * lanes >= BLOCK {
             // (A constant where the strip is whole vectors, as the loads' strides fold.)
-            true => ((blk + BLOCK) * cols * G + q * lanes - BLOCK, if EXACT { NV * lanes - BLOCK } else { n - BLOCK }),
+            true => (
+                (blk + BLOCK) * cols * G + off + q * lanes - BLOCK,
+                match (next_full, EXACT) {
+                    (true, _) => BLOCK,
+                    (false, true) => NV * lanes - BLOCK,
+                    (false, false) => n - BLOCK,
+                },
+            ),
             false => (blk * cols * G + off + q * lanes, width),
         })
     };
@@ -742,6 +752,7 @@ unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC:
     a: &Args<'_>,
     blk: usize,
     width: usize,
+    next_full: bool,
     j0: usize,
     n: usize,
     ch: usize,
@@ -756,27 +767,75 @@ unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC:
         // generating code, so a one-vector drive carries two strip shapes, not four.
         match MAXNV {
             1 => match full {
-                true => strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip),
-                false => strip::<S, A, K, G, 1, CC, false>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip),
+                true => {
+                    strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, next_full, j0, n, ch, pend, waiting, final_strip)
+                }
+                false => strip::<S, A, K, G, 1, CC, false>(
+                    s,
+                    a,
+                    blk,
+                    width,
+                    next_full,
+                    j0,
+                    n,
+                    ch,
+                    pend,
+                    waiting,
+                    final_strip,
+                ),
             },
             // A full block and a partial one of at most one vector (AVX2): see `drive`.
             _ if MAXNV == 3 && tail3::<S, G>() && n > 2 * S::LANES => match full {
-                true => strip::<S, A, K, G, 3, CC, true>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip),
-                false => strip::<S, A, K, G, 3, CC, false>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip),
+                true => {
+                    strip::<S, A, K, G, 3, CC, true>(s, a, blk, width, next_full, j0, n, ch, pend, waiting, final_strip)
+                }
+                false => strip::<S, A, K, G, 3, CC, false>(
+                    s,
+                    a,
+                    blk,
+                    width,
+                    next_full,
+                    j0,
+                    n,
+                    ch,
+                    pend,
+                    waiting,
+                    final_strip,
+                ),
             },
             _ => match (n > S::LANES, full) {
                 (false, true) => {
-                    strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip)
+                    strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, next_full, j0, n, ch, pend, waiting, final_strip)
                 }
-                (false, false) => {
-                    strip::<S, A, K, G, 1, CC, false>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip)
-                }
+                (false, false) => strip::<S, A, K, G, 1, CC, false>(
+                    s,
+                    a,
+                    blk,
+                    width,
+                    next_full,
+                    j0,
+                    n,
+                    ch,
+                    pend,
+                    waiting,
+                    final_strip,
+                ),
                 (true, true) => {
-                    strip::<S, A, K, G, 2, CC, true>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip)
+                    strip::<S, A, K, G, 2, CC, true>(s, a, blk, width, next_full, j0, n, ch, pend, waiting, final_strip)
                 }
-                (true, false) => {
-                    strip::<S, A, K, G, 2, CC, false>(s, a, blk, width, j0, n, ch, pend, waiting, final_strip)
-                }
+                (true, false) => strip::<S, A, K, G, 2, CC, false>(
+                    s,
+                    a,
+                    blk,
+                    width,
+                    next_full,
+                    j0,
+                    n,
+                    ch,
+                    pend,
+                    waiting,
+                    final_strip,
+                ),
             },
         }
     }
@@ -872,7 +931,8 @@ unsafe fn proj_wide_strips<S: Simd, const CC: usize>(s: S, a: &Args<'_>, channel
 /// Every strip of every block, for `channels` channels: groups of `CC` channels with strips of
 /// up to `NV ∈ {1, 2}` vectors, then the channels left over one at a time. With fewer than `CC`
 /// channels (one stream) the strips are two vectors wide, as for `CC = 1` (AVX2: three where
-/// a partial last block joins the full one before it). Each strip shape is
+/// a partial last block joins the full one before it, and for GRU and CIFG over each three
+/// full blocks while the weights fit L1). Each strip shape is
 /// generated once: the single-channel code serves both one stream and the leftovers.
 ///
 /// # Safety
@@ -920,7 +980,44 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     // I = 1 + Dense, H = 20, 24, 36, 40 against two strips: LSTM 0.83–0.87, GRU 0.74–0.81.
     let tail = hid % BLOCK;
     let three = tail3::<S, G>() && !grouped && K != kind::PROJ && blocks >= 2 && tail != 0 && tail <= S::LANES;
+    // AVX2, one stream of a three-gate cell (GRU, CIFG), whose two-vector strips (6
+    // accumulators) wait on the multiply-add latency: three full blocks (six vectors) go as
+    // two three-vector strips (9 each), the second starting half-way into the middle block
+    // (same operations per unit). Only while the weights stream from L1: the middle block's
+    // lines are read by both strips. Zen 5, I = 1 + Dense, against two-vector strips: GRU-48
+    // 0.93–0.94, GRU-64 0.93–0.94, CIFG-48 0.97, CIFG-64 0.96, GRU I = 16 H = 64 0.97;
+    // GRU-128 (194 KiB, from L2) 1.14 and RNN (3 accumulators) 0.87–1.09 do not use them.
+    let triples = tail3::<S, G>() && !grouped && G == 3 && K != kind::PROJ && bytes <= STREAMING_BYTES;
+    let tri_blocks = if triples { (if three { blocks - 2 } else { hid / BLOCK }) / 3 * 3 } else { 0 };
     for b in first_cc.min(first_1)..blocks {
+        if b < tri_blocks {
+            if b % 3 == 0 {
+                for t in 0..2 {
+                    let j0 = b * BLOCK + t * 3 * S::LANES;
+                    for ch in 0..channels {
+                        let fin = b + 3 == blocks && t == 1 && ch + 1 == channels;
+                        // SAFETY: forwarded; the strip's units lie in blocks `b .. b + 3`, all
+                        // full; `pend_1` holds only strips of `a` left waiting by `strip`.
+                        unsafe {
+                            strip_n::<S, A, K, G, 1, 3>(
+                                s,
+                                a,
+                                j0 - j0 % BLOCK,
+                                BLOCK,
+                                true,
+                                j0,
+                                3 * S::LANES,
+                                ch,
+                                &mut pend_1,
+                                &mut waiting_1,
+                                fin,
+                            )
+                        };
+                    }
+                }
+            }
+            continue;
+        }
         // Block `b` starts a pair (the block before the last one, or earlier), or is the
         // second of one (which ran with the first).
         let pair = (pairs && b % 2 == 0 && b + 2 <= blocks) || (three && b + 2 == blocks);
@@ -950,6 +1047,7 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
                                     a,
                                     blk,
                                     width,
+                                    false,
                                     j0,
                                     n,
                                     ch,
@@ -965,7 +1063,19 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
                 while ch < channels {
                     let fin = last_strip && ch + 1 == channels;
                     if b >= first_1 {
-                        strip_n::<S, A, K, G, 1, 3>(s, a, blk, width, j0, n, ch, &mut pend_1, &mut waiting_1, fin);
+                        strip_n::<S, A, K, G, 1, 3>(
+                            s,
+                            a,
+                            blk,
+                            width,
+                            false,
+                            j0,
+                            n,
+                            ch,
+                            &mut pend_1,
+                            &mut waiting_1,
+                            fin,
+                        );
                     }
                     ch += 1;
                 }
