@@ -491,8 +491,9 @@ unsafe fn stage_all<S: Simd, A: Activation, const K: u8, const G: usize, const C
 ///
 /// # Safety
 /// `args` satisfies its field docs for `ch + CC` channels, `n <= NV·LANES`,
-/// `n > (NV − 1)·LANES`, and `n == NV·LANES` if `EXACT`; `NV <= 3`; if `*waiting`, `pend`
-/// is a strip of `a` whose update has not run.
+/// `n > (NV − 1)·LANES`, and `n == NV·LANES` if `EXACT`; `NV <= 3`, or an RNN's strip of up
+/// to [`RNN_VECS`] vectors over whole full blocks; if `*waiting`, `pend` is a strip of `a`
+/// whose update has not run.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn strip<
@@ -548,9 +549,14 @@ unsafe fn strip<
     // units in it (the strip then starts at `blk` and ends at that block's end).
     let pair = NV * S::LANES > BLOCK;
     debug_assert!(!pair || (width == BLOCK && (next_full || (off == 0 && n > BLOCK))), "a strip of two blocks");
+    // A strip over more than two blocks (an RNN's, see `drive`) is whole full blocks from
+    // `blk` on.
+    let span = NV * S::LANES > 2 * BLOCK;
+    debug_assert!(!span || (off == 0 && next_full && EXACT), "a strip of whole full blocks");
     // Block `blk`'s packed columns start at `blk·cols·G` (the blocks before it are full).
     let runs = |cols: usize| -> Runs<NV> {
         core::array::from_fn(|q| match pair && off + q * lanes >= BLOCK {
+            true if span => ((blk + q * lanes - q * lanes % BLOCK) * cols * G + q * lanes % BLOCK, BLOCK),
             // (A constant where the strip is whole vectors, as the loads' strides fold.)
             true => (
                 (blk + BLOCK) * cols * G + off + q * lanes - BLOCK,
@@ -848,6 +854,9 @@ const fn tail3<S: Simd, const G: usize>() -> bool {
     2 * S::LANES == BLOCK && 3 * G <= S::ACC_REGS
 }
 
+/// Vectors of one RNN stream's wide strips (see `drive`): 8 accumulators, one per vector.
+const RNN_VECS: usize = 8;
+
 /// Accumulators of a Dense layer's wide strips (see [`proj_wide`]): 8 keep the FMA units of
 /// every tier busy, where a one-block strip (2 AVX2 vectors of one channel) waits on the
 /// multiply-add latency.
@@ -989,7 +998,53 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     // GRU-128 (194 KiB, from L2) 1.14 and RNN (3 accumulators) 0.87–1.09 do not use them.
     let triples = tail3::<S, G>() && !grouped && G == 3 && K != kind::PROJ && bytes <= STREAMING_BYTES;
     let tri_blocks = if triples { (if three { blocks - 2 } else { hid / BLOCK }) / 3 * 3 } else { 0 };
-    for b in first_cc.min(first_1)..blocks {
+    // One stream of an RNN (one gate), AVX2 and AVX-512: a two-vector strip holds 2
+    // accumulators and waits on the multiply-add latency most of its pass, so the full blocks
+    // go in strips of `RNN_VECS` vectors (8 accumulators), then of 6 and 4 (6: AVX2 H = 48 as
+    // 4 + 2 vectors took 1.21× as long as three two-vector strips). Same operations per unit.
+    // Zen 5, I = 1 + Dense, against two-vector strips: see the README.
+    let rnn = G == 1 && K != kind::PROJ && !grouped && S::LANES >= 8;
+    // (AVX2 keeps the last full block for a three-vector strip with a partial one: RNN-40
+    // as 4 + 1 vectors took 1.33× as long as 2 + 3.)
+    let rnn_limit = hid - tail - if three { BLOCK } else { 0 };
+    let mut rnn_end = 0;
+    macro_rules! rnn_strips {
+        ($nv:expr) => {
+            let units = $nv * S::LANES;
+            let count = if rnn { (rnn_limit - rnn_end) / units } else { 0 };
+            let j_start = rnn_end;
+            rnn_end += count * units;
+            for t in 0..count {
+                let j0 = j_start + t * units;
+                for ch in 0..channels {
+                    let fin = j0 + units == hid && ch + 1 == channels;
+                    // SAFETY: forwarded; the strip's units are whole full blocks; `pend_1`
+                    // holds only strips of `a` left waiting by `strip`.
+                    unsafe {
+                        strip::<S, A, K, G, { $nv }, 1, true>(
+                            s,
+                            a,
+                            j0,
+                            BLOCK,
+                            true,
+                            j0,
+                            units,
+                            ch,
+                            &mut pend_1,
+                            &mut waiting_1,
+                            fin,
+                        )
+                    };
+                }
+            }
+        };
+    }
+    rnn_strips!(RNN_VECS);
+    rnn_strips!(6);
+    rnn_strips!(RNN_VECS / 2);
+    let rnn_blocks = rnn_end / BLOCK;
+    debug_assert!(!three || rnn_blocks + 2 <= blocks, "the three-vector strip's full block was taken");
+    for b in first_cc.min(first_1).max(rnn_blocks)..blocks {
         if b < tri_blocks {
             if b % 3 == 0 {
                 for t in 0..2 {
