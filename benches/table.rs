@@ -2,7 +2,7 @@
 //! measured in the same run, plus multi-channel and sequence-mode figures.
 //!
 //! `cargo bench --bench table` prints markdown. Every figure is the median of 31 batches.
-//! `cargo bench --bench table -- sequence` (or `steps`, `multichannel`, `latency`, `uneven`)
+//! `cargo bench --bench table -- sequence` (or `steps`, `multichannel`, `latency`, `uneven`, `rnn`)
 //! prints one section.
 //! Layers run the default (fast, vectorised) activations; one column repeats the best tier
 //! with the exact (libm) ones.
@@ -341,6 +341,9 @@ fn main() {
         if want("uneven") {
             uneven();
         }
+        if want("rnn") {
+            rnn();
+        }
     }
 }
 
@@ -582,9 +585,9 @@ fn sequence() {
     seq_row!(Gru, CellKind::Gru, "GRU", 16, 64, 3);
 }
 
-/// One stream of a cell with `H` not a multiple of the 16-unit block + Dense(H → 1), ns per
-/// step on every tier.
-macro_rules! uneven_row {
+/// One stream of a cell (I = 1) + Dense(H → 1), ns per step on every tier: the rows of the
+/// `uneven` and `rnn` sections.
+macro_rules! tier_row {
     ($cell:ident, $kind:expr, $name:literal, $h:literal, $g:literal) => {{
         let w = cell::<1, $h, $g, { kernel::bias_rows($kind) }>($kind);
         let d = head::<$h, 1>();
@@ -601,7 +604,24 @@ macro_rules! uneven_row {
 /// Hidden sizes between the main table's multiples of 16 (H = 20 and 40 are common in
 /// amp models), whose last packed block is partial, beside H = 32 and 48 for reference.
 fn uneven() {
-    print!("\nHidden sizes not a multiple of 16 (I = 1, + Dense H → 1), ns per step\n\n| model |");
+    tier_header("Hidden sizes not a multiple of 16 (I = 1, + Dense H → 1), ns per step");
+    tier_row!(Lstm, CellKind::Lstm, "LSTM", 20, 4);
+    tier_row!(Lstm, CellKind::Lstm, "LSTM", 24, 4);
+    tier_row!(Lstm, CellKind::Lstm, "LSTM", 28, 4);
+    tier_row!(Lstm, CellKind::Lstm, "LSTM", 32, 4);
+    tier_row!(Lstm, CellKind::Lstm, "LSTM", 40, 4);
+    tier_row!(Lstm, CellKind::Lstm, "LSTM", 48, 4);
+    tier_row!(Gru, CellKind::Gru, "GRU", 20, 3);
+    tier_row!(Gru, CellKind::Gru, "GRU", 24, 3);
+    tier_row!(Gru, CellKind::Gru, "GRU", 28, 3);
+    tier_row!(Gru, CellKind::Gru, "GRU", 32, 3);
+    tier_row!(Gru, CellKind::Gru, "GRU", 40, 3);
+    tier_row!(Gru, CellKind::Gru, "GRU", 48, 3);
+}
+
+/// A section title and the header of a table with one column per available tier.
+fn tier_header(title: &str) {
+    print!("\n{title}\n\n| model |");
     let tiers: Vec<Tier> = Tier::available().collect();
     for t in &tiers {
         print!(" {} |", t.isa().name());
@@ -611,16 +631,14 @@ fn uneven() {
         print!("---|");
     }
     println!();
-    uneven_row!(Lstm, CellKind::Lstm, "LSTM", 20, 4);
-    uneven_row!(Lstm, CellKind::Lstm, "LSTM", 24, 4);
-    uneven_row!(Lstm, CellKind::Lstm, "LSTM", 28, 4);
-    uneven_row!(Lstm, CellKind::Lstm, "LSTM", 32, 4);
-    uneven_row!(Lstm, CellKind::Lstm, "LSTM", 40, 4);
-    uneven_row!(Lstm, CellKind::Lstm, "LSTM", 48, 4);
-    uneven_row!(Gru, CellKind::Gru, "GRU", 20, 3);
-    uneven_row!(Gru, CellKind::Gru, "GRU", 24, 3);
-    uneven_row!(Gru, CellKind::Gru, "GRU", 28, 3);
-    uneven_row!(Gru, CellKind::Gru, "GRU", 32, 3);
-    uneven_row!(Gru, CellKind::Gru, "GRU", 40, 3);
-    uneven_row!(Gru, CellKind::Gru, "GRU", 48, 3);
+}
+
+/// Vanilla RNN (tanh) streams, whose one-gate strips hold the fewest accumulators.
+fn rnn() {
+    tier_header("Vanilla RNN, tanh (I = 1, + Dense H → 1), ns per step");
+    tier_row!(Rnn, CellKind::Rnn(RnnNonlinearity::Tanh), "RNN", 32, 1);
+    tier_row!(Rnn, CellKind::Rnn(RnnNonlinearity::Tanh), "RNN", 48, 1);
+    tier_row!(Rnn, CellKind::Rnn(RnnNonlinearity::Tanh), "RNN", 64, 1);
+    tier_row!(Rnn, CellKind::Rnn(RnnNonlinearity::Tanh), "RNN", 96, 1);
+    tier_row!(Rnn, CellKind::Rnn(RnnNonlinearity::Tanh), "RNN", 128, 1);
 }
