@@ -767,81 +767,31 @@ unsafe fn strip_n<S: Simd, A: Activation, const K: u8, const G: usize, const CC:
     final_strip: bool,
 ) {
     let full = n.is_multiple_of(S::LANES);
+    // `strip` with `NV` vectors, whole (`EXACT`) or not.
+    macro_rules! go {
+        ($nv:literal, $exact:literal) => {
+            strip::<S, A, K, G, $nv, CC, $exact>(s, a, blk, width, next_full, j0, n, ch, pend, waiting, final_strip)
+        };
+    }
     // SAFETY (all arms): forwarded from `drive`; the arm matches `n`'s vector count.
     unsafe {
         // A `match` on the constant (not an `if`): the compiler drops the dead arm before
         // generating code, so a one-vector drive carries two strip shapes, not four.
         match MAXNV {
             1 => match full {
-                true => {
-                    strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, next_full, j0, n, ch, pend, waiting, final_strip)
-                }
-                false => strip::<S, A, K, G, 1, CC, false>(
-                    s,
-                    a,
-                    blk,
-                    width,
-                    next_full,
-                    j0,
-                    n,
-                    ch,
-                    pend,
-                    waiting,
-                    final_strip,
-                ),
+                true => go!(1, true),
+                false => go!(1, false),
             },
             // A full block and a partial one of at most one vector (AVX2): see `drive`.
             _ if MAXNV == 3 && tail3::<S, G>() && n > 2 * S::LANES => match full {
-                true => {
-                    strip::<S, A, K, G, 3, CC, true>(s, a, blk, width, next_full, j0, n, ch, pend, waiting, final_strip)
-                }
-                false => strip::<S, A, K, G, 3, CC, false>(
-                    s,
-                    a,
-                    blk,
-                    width,
-                    next_full,
-                    j0,
-                    n,
-                    ch,
-                    pend,
-                    waiting,
-                    final_strip,
-                ),
+                true => go!(3, true),
+                false => go!(3, false),
             },
             _ => match (n > S::LANES, full) {
-                (false, true) => {
-                    strip::<S, A, K, G, 1, CC, true>(s, a, blk, width, next_full, j0, n, ch, pend, waiting, final_strip)
-                }
-                (false, false) => strip::<S, A, K, G, 1, CC, false>(
-                    s,
-                    a,
-                    blk,
-                    width,
-                    next_full,
-                    j0,
-                    n,
-                    ch,
-                    pend,
-                    waiting,
-                    final_strip,
-                ),
-                (true, true) => {
-                    strip::<S, A, K, G, 2, CC, true>(s, a, blk, width, next_full, j0, n, ch, pend, waiting, final_strip)
-                }
-                (true, false) => strip::<S, A, K, G, 2, CC, false>(
-                    s,
-                    a,
-                    blk,
-                    width,
-                    next_full,
-                    j0,
-                    n,
-                    ch,
-                    pend,
-                    waiting,
-                    final_strip,
-                ),
+                (false, true) => go!(1, true),
+                (false, false) => go!(1, false),
+                (true, true) => go!(2, true),
+                (true, false) => go!(2, false),
             },
         }
     }
