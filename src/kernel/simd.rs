@@ -948,12 +948,13 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     // GRU-128 (194 KiB, from L2) 1.14 and RNN (3 accumulators) 0.87–1.09 do not use them.
     let triples = tail3::<S, G>() && !grouped && G == 3 && K != kind::PROJ && bytes <= STREAMING_BYTES;
     let tri_blocks = if triples { (if three { blocks - 2 } else { hid / BLOCK }) / 3 * 3 } else { 0 };
-    // One stream of an RNN (one gate), AVX2 and AVX-512: a two-vector strip holds 2
+    // One stream of an RNN (one gate), every SIMD tier: a two-vector strip holds 2
     // accumulators and waits on the multiply-add latency most of its pass, so the full blocks
-    // go in strips of `RNN_VECS` vectors (8 accumulators), then of 6 and 4 (6: AVX2 H = 48 as
-    // 4 + 2 vectors took 1.21× as long as three two-vector strips). Same operations per unit.
-    // Zen 5, I = 1 + Dense, against two-vector strips: see the README.
-    let rnn = G == 1 && K != kind::PROJ && !grouped && S::LANES >= 8;
+    // go in strips of `RNN_VECS` vectors (8 accumulators), then of 6 where those are whole
+    // blocks (8 and 16 lanes; AVX2 H = 48 as 4 + 2 vectors took 1.21× as long as three
+    // two-vector strips), then of 4. Same operations per unit. Zen 5, I = 1 + Dense, against
+    // two-vector strips (SSE2 0.68–0.80 at H = 32..128): see the README.
+    let rnn = G == 1 && K != kind::PROJ && !grouped;
     // (AVX2 keeps the last full block for a three-vector strip with a partial one: RNN-40
     // as 4 + 1 vectors took 1.33× as long as 2 + 3.)
     let rnn_limit = hid - tail - if three { BLOCK } else { 0 };
@@ -990,7 +991,9 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
         };
     }
     rnn_strips!(RNN_VECS);
-    rnn_strips!(6);
+    if (6 * S::LANES).is_multiple_of(BLOCK) {
+        rnn_strips!(6);
+    }
     rnn_strips!(RNN_VECS / 2);
     let rnn_blocks = rnn_end / BLOCK;
     debug_assert!(!three || rnn_blocks + 2 <= blocks, "the three-vector strip's full block was taken");
