@@ -1,4 +1,4 @@
-//! Instruction counts (gungraun, i.e. callgrind): 100 steps of LSTM/GRU (I = 1) + Dense(H → 1)
+//! Instruction counts (gungraun, i.e. callgrind): 100 steps of LSTM/GRU/RNN (I = 1) + Dense(H → 1)
 //! per kernel tier. Unlike timings on this shared machine these are exact and repeatable, so
 //! they show what a kernel change does to the work per step (the README's "Instruction
 //! counts" table divides them by 100). x86-64 Linux only, and only with `--cfg tinyrnn_icount`
@@ -50,6 +50,11 @@ mod icount {
         model::<_, H>(Gru::<1, H>::new(cell::<1, H, 3, 4>(CellKind::Gru)), isa)
     }
 
+    fn rnn<const H: usize>(isa: Isa) -> Steps {
+        const TANH: CellKind = CellKind::Rnn(RnnNonlinearity::Tanh);
+        model::<_, H>(Rnn::<1, H>::new(cell::<1, H, 1, { kernel::bias_rows(TANH) }>(TANH)), isa)
+    }
+
     /// Setup (not counted): the LSTM-`h` model on `isa`.
     pub fn setup_lstm(h: usize, isa: Isa) -> Steps {
         match h {
@@ -71,6 +76,16 @@ mod icount {
             64 => gru::<64>(isa),
             128 => gru::<128>(isa),
             _ => unreachable!("no GRU-{h} benchmark"),
+        }
+    }
+
+    /// Setup (not counted): the tanh RNN-`h` model on `isa`.
+    pub fn setup_rnn(h: usize, isa: Isa) -> Steps {
+        match h {
+            32 => rnn::<32>(isa),
+            64 => rnn::<64>(isa),
+            128 => rnn::<128>(isa),
+            _ => unreachable!("no RNN-{h} benchmark"),
         }
     }
 
@@ -119,7 +134,21 @@ mod icount {
         run(steps)
     }
 
-    library_benchmark_group!(name = steps; benchmarks = lstm_100_steps, gru_100_steps);
+    #[library_benchmark]
+    #[bench::h32_scalar(args = (32, Isa::Scalar), setup = setup_rnn)]
+    #[bench::h32_sse2(args = (32, Isa::Sse2), setup = setup_rnn)]
+    #[bench::h32_avx2(args = (32, Isa::Avx2), setup = setup_rnn)]
+    #[bench::h64_scalar(args = (64, Isa::Scalar), setup = setup_rnn)]
+    #[bench::h64_sse2(args = (64, Isa::Sse2), setup = setup_rnn)]
+    #[bench::h64_avx2(args = (64, Isa::Avx2), setup = setup_rnn)]
+    #[bench::h128_scalar(args = (128, Isa::Scalar), setup = setup_rnn)]
+    #[bench::h128_sse2(args = (128, Isa::Sse2), setup = setup_rnn)]
+    #[bench::h128_avx2(args = (128, Isa::Avx2), setup = setup_rnn)]
+    pub fn rnn_100_steps(steps: Steps) -> f32 {
+        run(steps)
+    }
+
+    library_benchmark_group!(name = steps; benchmarks = lstm_100_steps, gru_100_steps, rnn_100_steps);
 }
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux", tinyrnn_icount))]
