@@ -583,6 +583,8 @@ fn sequence() {
     seq_row!(Lstm, CellKind::Lstm, "LSTM", 32, 32, 4);
     seq_row!(Gru, CellKind::Gru, "GRU", 8, 32, 3);
     seq_row!(Gru, CellKind::Gru, "GRU", 16, 64, 3);
+    seq_row!(Gru, CellKind::Gru, "GRU", 32, 64, 3);
+    seq_row!(Gru, CellKind::Gru, "GRU", 64, 64, 3);
 }
 
 /// One stream of a cell (I = 1) + Dense(H → 1), ns per step on every tier: the rows of the

@@ -189,6 +189,19 @@ pub(crate) struct Args<'a> {
     pub out_stride: usize,
 }
 
+impl Args<'_> {
+    /// Bytes one step of one stream reads of a `G`-gate layer: its packed recurrent weights,
+    /// its input weights where the pass adds the input part (sequence mode's steps start from
+    /// precomputed projections instead), and the init row. The strip shapes that depend on
+    /// whether the weights stream from L1 or L2 are chosen on this. (Counting the input
+    /// weights in sequence mode too denied GRU I = 32 and 64, H = 64 its AVX-512 block pairs:
+    /// Zen 5, `process_sequence` 0.73 and 0.79 of the time with them.)
+    #[inline(always)]
+    fn step_bytes<const G: usize>(&self) -> usize {
+        4 * G * self.hidden * (self.hidden + 1 + if self.xpart { self.inputs } else { 0 })
+    }
+}
+
 /// A weight vector of the strip: a full load where `LANES` floats remain in `w` (reading the
 /// next run's values into unused lanes of a partial strip is harmless), else a partial one.
 /// With `FULL` the caller guarantees the `LANES` floats, and there is no test.
@@ -644,11 +657,11 @@ unsafe fn strip<
             }
         }
     }
-    // Decided per channel grouping, by its widest strip (2 vectors), and per layer (the same
-    // in sequence mode), so that every strip of a grouping agrees: each runs the update the
+    // Decided per channel grouping, by its widest strip (2 vectors), and per layer and mode
+    // (`step_bytes`), so that every strip of a grouping agrees: each runs the update the
     // one before it left. Interleaving strips have at most 8 accumulators, so they never
     // `split`.
-    let bytes = 4 * G * hid * (hid + a.inputs);
+    let bytes = a.step_bytes::<G>();
     let interleaved = !wide && interleaves::<S>(K, G * 2 * CC, bytes);
     // Otherwise GRU strips go in pairs whose updates run together (see `Simd::DEFER`; LSTM
     // pairs measured 1.03–1.15× slower on AVX2 at H ≥ 32, so LSTM strips never pair).
@@ -931,7 +944,7 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     // blocks, LSTM-32 0.78, GRU-32 0.80, GRU-64 (49 KiB) 0.64, LSTM-64 (65 KiB) 1.00,
     // LSTM-128 and GRU-128 (≥ 194 KiB) 1.4–1.5; with a partial second block (H = 20, 24,
     // 28) LSTM 0.79–0.80, GRU 0.71–0.79.
-    let bytes = 4 * G * hid * (hid + a.inputs);
+    let bytes = a.step_bytes::<G>();
     let pairs = S::LANES == BLOCK && NV == 2 && K != kind::PROJ && bytes <= STREAMING_BYTES;
     // AVX2, one stream: a partial last block of at most one vector would be a one-vector
     // strip of its own, waiting on the multiply-add latency like the strip before it; it
