@@ -539,6 +539,8 @@ fn multichannel() {
     multi_row!("GRU", GruMulti, CellKind::Gru, 3, 32);
     multi_row!("GRU", GruMulti, CellKind::Gru, 3, 64);
     multi_row!("GRU", GruMulti, CellKind::Gru, 3, 128);
+    multi_row!("RNN", RnnMulti, CellKind::Rnn(RnnNonlinearity::Tanh), 1, 64);
+    multi_row!("RNN", RnnMulti, CellKind::Rnn(RnnNonlinearity::Tanh), 1, 128);
     multi_mv_row!(32);
     multi_mv_row!(64);
     multi_mv_row!(128);

@@ -968,46 +968,68 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     // two-vector strips), then of 4. Same operations per unit. Zen 5, I = 1 + Dense, against
     // two-vector strips (SSE2 0.68–0.80 at H = 32..128): see the README.
     let rnn = G == 1 && K != kind::PROJ && !grouped;
+    // Streams in groups of two channels (`CC = 2`: the x86 tiers and simd128), whose grouped
+    // RNN strip would hold 2·NV accumulators: full blocks in strips of `RNN_VECS / 2`
+    // vectors for two channels at once (8 accumulators, each weight vector loaded once for
+    // both), a channel left over alone in strips of the same width.
+    let rnn_pairs = G == 1 && K != kind::PROJ && grouped && CC == 2 && (RNN_VECS / 2 * S::LANES).is_multiple_of(BLOCK);
     // (AVX2 keeps the last full block for a three-vector strip with a partial one: RNN-40
     // as 4 + 1 vectors took 1.33× as long as 2 + 3.)
     let rnn_limit = hid - tail - if three { BLOCK } else { 0 };
     let mut rnn_end = 0;
-    macro_rules! rnn_strips {
-        ($nv:expr) => {
+    // (Wide strips never leave an update waiting; `strip` wants somewhere to say so.)
+    let (mut pend_2, mut waiting_2) = (Pending::<S::V, G, 2, 2>::empty(zero), false);
+    // One RNN strip of `$nv` vectors over whole full blocks from `$j0`, channels `$ch ..
+    // $ch + $cc`.
+    macro_rules! rnn_strip {
+        ($nv:expr, $cc:literal, $j0:expr, $ch:expr, $pend:ident, $waiting:ident) => {
             let units = $nv * S::LANES;
-            let count = if rnn { (rnn_limit - rnn_end) / units } else { 0 };
+            let fin = $j0 + units == hid && $ch + $cc == channels;
+            // SAFETY: forwarded; the strip's units are whole full blocks and its channels in
+            // range (the callers' loops); `$pend` holds only strips of `a` left waiting by
+            // `strip`.
+            unsafe {
+                strip::<S, A, K, G, { $nv }, $cc, true>(
+                    s,
+                    a,
+                    $j0,
+                    BLOCK,
+                    true,
+                    $j0,
+                    units,
+                    $ch,
+                    &mut $pend,
+                    &mut $waiting,
+                    fin,
+                )
+            };
+        };
+    }
+    macro_rules! rnn_strips {
+        ($nv:expr, $on:expr) => {
+            let units = $nv * S::LANES;
+            let count = if $on { (rnn_limit - rnn_end) / units } else { 0 };
             let j_start = rnn_end;
             rnn_end += count * units;
             for t in 0..count {
                 let j0 = j_start + t * units;
-                for ch in 0..channels {
-                    let fin = j0 + units == hid && ch + 1 == channels;
-                    // SAFETY: forwarded; the strip's units are whole full blocks; `pend_1`
-                    // holds only strips of `a` left waiting by `strip`.
-                    unsafe {
-                        strip::<S, A, K, G, { $nv }, 1, true>(
-                            s,
-                            a,
-                            j0,
-                            BLOCK,
-                            true,
-                            j0,
-                            units,
-                            ch,
-                            &mut pend_1,
-                            &mut waiting_1,
-                            fin,
-                        )
-                    };
+                let mut ch = 0;
+                while rnn_pairs && ch + 2 <= channels {
+                    rnn_strip!($nv, 2, j0, ch, pend_2, waiting_2);
+                    ch += 2;
+                }
+                while ch < channels {
+                    rnn_strip!($nv, 1, j0, ch, pend_1, waiting_1);
+                    ch += 1;
                 }
             }
         };
     }
-    rnn_strips!(RNN_VECS);
+    rnn_strips!(RNN_VECS, rnn);
     if (6 * S::LANES).is_multiple_of(BLOCK) {
-        rnn_strips!(6);
+        rnn_strips!(6, rnn);
     }
-    rnn_strips!(RNN_VECS / 2);
+    rnn_strips!(RNN_VECS / 2, rnn || rnn_pairs);
     let rnn_blocks = rnn_end / BLOCK;
     debug_assert!(!three || rnn_blocks + 2 <= blocks, "the three-vector strip's full block was taken");
     for b in first_cc.min(first_1).max(rnn_blocks)..blocks {
