@@ -125,15 +125,15 @@ fn steps() -> usize {
     }
 }
 
-/// Teacher-forced comparison of one tier with the scalar kernel; returns the worst ratio of
+/// Teacher-forced comparison of one tier with the scalar kernel over `steps` steps; returns the worst ratio of
 /// |Δ| to `ε·(1 + M)·(1 + |c|)` (or panics on a bit difference for exact tiers).
-fn compare_cell(tier: Tier, cell: &Cell, rng: &mut Rng) -> f32 {
+fn compare_cell(tier: Tier, cell: &Cell, rng: &mut Rng, steps: usize) -> f32 {
     let (i, hid) = (cell.i, cell.h);
     let cs = if cell.kind.has_cell_state() { hid } else { 0 };
     let w = cell.view();
     let (mut h, mut c) = (std::vec![0.0f32; hid], std::vec![0.0f32; cs]);
     let mut worst = 0.0f32;
-    for step in 0..steps() {
+    for step in 0..steps {
         let x = rng.vec(i, 1.5);
         let (mut h_ref, mut c_ref) = (std::vec![0.0; hid], c.clone());
         scalar::cell_step::<Exact>(&w, &x, &h, &mut c_ref, &mut h_ref);
@@ -172,7 +172,7 @@ fn every_tier_matches_scalar_on_every_cell() {
             for kind in KINDS {
                 let i = 1 + rng.below(20);
                 let cell = Cell::random(kind, i, hid, &mut rng);
-                let r = compare_cell(tier, &cell, &mut rng);
+                let r = compare_cell(tier, &cell, &mut rng, steps());
                 assert!(r <= FMA_K, "{tier:?} {kind:?} I={i} H={hid}: |Δ| = {r} ε(1+M)(1+|c|) > {FMA_K}");
                 let k = tier.isa() as usize;
                 worst[k] = worst[k].max(r);
@@ -310,6 +310,41 @@ fn multichannel_matches_single_channel_bitwise() {
                 let mut y1 = std::vec![0.0; o];
                 dense_on::<Exact>(tier, &view, &x[ch * i..][..i], &mut y1);
                 assert_eq!(y1, y[ch * o..][..o]);
+            }
+        }
+    }
+}
+
+/// Strip shapes that the sweeps above reach natively but not at the sizes they take under
+/// Miri (H ≤ 17), one step each (Miri interprets a few thousand multiply-adds per second):
+/// AVX2 GRU strips by threes (H = 48); SSE2 RNN strips of 8 vectors, AVX2's of 8 and
+/// AVX-512's of 4, for one stream and (3 channels) for channel pairs (H = 64). Each tier
+/// against the scalar kernel as in the sweep, channels bitwise against one stream at a time.
+#[test]
+fn wide_strips_match_scalar_and_single_channel() {
+    let mut rng = Rng(0x5715);
+    for (kind, hid, channels) in [(CellKind::Gru, 48, 1), (CellKind::Rnn(RnnNonlinearity::Tanh), 64, 3)] {
+        let i = 2;
+        let cell = Cell::random(kind, i, hid, &mut rng);
+        let w = cell.view();
+        let cs = if kind.has_cell_state() { hid } else { 0 };
+        for tier in simd_tiers() {
+            let r = compare_cell(tier, &cell, &mut rng, 1);
+            assert!(r <= FMA_K, "{tier:?} {kind:?} I={i} H={hid}: |Δ| = {r} ε(1+M)(1+|c|) > {FMA_K}");
+            if channels == 1 {
+                continue;
+            }
+            let x = rng.vec(channels * i, 1.0);
+            let h = rng.vec(channels * hid, 0.9);
+            let c0 = rng.vec(channels * cs, 1.0);
+            let (mut c_m, mut h_m) = (c0.clone(), std::vec![0.0; channels * hid]);
+            cell_step_multi::<Exact>(tier, &w, &x, &h, &mut c_m, &mut h_m, channels);
+            for ch in 0..channels {
+                let mut c1 = c0[ch * cs..][..cs].to_vec();
+                let mut h1 = std::vec![0.0; hid];
+                cell_step_on::<Exact>(tier, &w, &x[ch * i..][..i], &h[ch * hid..][..hid], &mut c1, &mut h1);
+                assert_eq!(h1, h_m[ch * hid..][..hid], "{tier:?} {kind:?} H={hid} C={channels} ch {ch}");
+                assert_eq!(c1, c_m[ch * cs..][..cs]);
             }
         }
     }
