@@ -1,7 +1,9 @@
 //! Which kernel tier runs: compile-time choice, run-time detection, and the override.
 
-/// An instruction set the kernels are written for.
+/// An instruction set the kernels are written for. More may come (RISC-V V, SVE), so a
+/// `match` on it outside this crate needs a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Isa {
     /// Plain Rust: the specification ([`super::scalar`]); runs everywhere.
     Scalar,
