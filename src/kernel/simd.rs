@@ -943,9 +943,12 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     // and only while the weights stream from L1: Zen 5 one stream, pairs against single
     // blocks, LSTM-32 0.78, GRU-32 0.80, GRU-64 (49 KiB) 0.64, LSTM-64 (65 KiB) 1.00,
     // LSTM-128 and GRU-128 (≥ 194 KiB) 1.4–1.5; with a partial second block (H = 20, 24,
-    // 28) LSTM 0.79–0.80, GRU 0.71–0.79.
+    // 28) LSTM 0.79–0.80, GRU 0.71–0.79. Also a cell's input projections in sequence mode
+    // (`PROJ` with `G > 1`, several steps per call): there a pair's columns are read again
+    // for each group of steps, so they, not the layer's weights, are what must stay in L1
+    // (GRU I = 64 H = 64, 256 steps: 0.93 of the time per step).
     let bytes = a.step_bytes::<G>();
-    let pairs = S::LANES == BLOCK && NV == 2 && K != kind::PROJ && bytes <= STREAMING_BYTES;
+    let pairs = S::LANES == BLOCK && NV == 2 && if K == kind::PROJ { G > 1 } else { bytes <= STREAMING_BYTES };
     // AVX2, one stream: a partial last block of at most one vector would be a one-vector
     // strip of its own, waiting on the multiply-add latency like the strip before it; it
     // joins the last full block in a three-vector strip (same operations per unit). Zen 5,
@@ -1354,10 +1357,20 @@ pub(crate) fn sequence<S: Simd, A: Activation, const NV: usize, const CC: usize>
             out: scratch.as_mut_ptr(),
             out_stride: rows,
         };
+        // Strips of `NV` vectors for each `CC` steps where their accumulators fit the register
+        // file (no update waits beside them), else of one vector: one-vector strips of a GRU
+        // (3 gates × 2 steps on x86) wait on the multiply-add latency (AVX2 GRU I = 64 H = 64
+        // took 1.14× as long per step; LSTM's 16 would not fit AVX2's registers).
         macro_rules! project {
             ($k:expr, $g:literal, ) => {
                 // SAFETY: sizes asserted above; `scratch` holds `n·rows` floats.
-                unsafe { drive::<S, A, { kind::PROJ }, $g, 1, CC>(s, &proj, n) }
+                unsafe {
+                    if $g * NV * CC <= S::ACC_REGS {
+                        drive::<S, A, { kind::PROJ }, $g, NV, CC>(s, &proj, n)
+                    } else {
+                        drive::<S, A, { kind::PROJ }, $g, 1, CC>(s, &proj, n)
+                    }
+                }
             };
         }
         by_kind!(w.kind, project,);
