@@ -269,6 +269,26 @@ fn every_tier_matches_scalar_on_dense() {
     std::println!("worst dense |Δ| / ε·M: {worst_dot}");
 }
 
+/// One multi-channel step of `cell` on `tier` from random inputs and states, bitwise against
+/// stepping each channel alone on the same tier.
+fn check_channels(tier: Tier, cell: &Cell, channels: usize, rng: &mut Rng) {
+    let (kind, i, hid) = (cell.kind, cell.i, cell.h);
+    let w = cell.view();
+    let cs = if kind.has_cell_state() { hid } else { 0 };
+    let x = rng.vec(channels * i, 1.0);
+    let h = rng.vec(channels * hid, 0.9);
+    let c0 = rng.vec(channels * cs, 1.0);
+    let (mut c_m, mut h_m) = (c0.clone(), std::vec![0.0; channels * hid]);
+    cell_step_multi::<Exact>(tier, &w, &x, &h, &mut c_m, &mut h_m, channels);
+    for ch in 0..channels {
+        let mut c1 = c0[ch * cs..][..cs].to_vec();
+        let mut h1 = std::vec![0.0; hid];
+        cell_step_on::<Exact>(tier, &w, &x[ch * i..][..i], &h[ch * hid..][..hid], &mut c1, &mut h1);
+        assert_eq!(h1, h_m[ch * hid..][..hid], "{tier:?} {kind:?} H={hid} C={channels} ch {ch}");
+        assert_eq!(c1, c_m[ch * cs..][..cs]);
+    }
+}
+
 #[test]
 fn multichannel_matches_single_channel_bitwise() {
     let mut rng = Rng(99);
@@ -279,22 +299,9 @@ fn multichannel_matches_single_channel_bitwise() {
             for kind in KINDS {
                 let i = 1 + rng.below(5);
                 let cell = Cell::random(kind, i, hid, &mut rng);
-                let w = cell.view();
-                let cs = if kind.has_cell_state() { hid } else { 0 };
                 let chans: &[usize] = if cfg!(miri) { &[1, 3] } else { &[1, 2, 3, 4, 5, 8] };
                 for &channels in chans {
-                    let x = rng.vec(channels * i, 1.0);
-                    let h = rng.vec(channels * hid, 0.9);
-                    let c0 = rng.vec(channels * cs, 1.0);
-                    let (mut c_m, mut h_m) = (c0.clone(), std::vec![0.0; channels * hid]);
-                    cell_step_multi::<Exact>(tier, &w, &x, &h, &mut c_m, &mut h_m, channels);
-                    for ch in 0..channels {
-                        let mut c1 = c0[ch * cs..][..cs].to_vec();
-                        let mut h1 = std::vec![0.0; hid];
-                        cell_step_on::<Exact>(tier, &w, &x[ch * i..][..i], &h[ch * hid..][..hid], &mut c1, &mut h1);
-                        assert_eq!(h1, h_m[ch * hid..][..hid], "{tier:?} {kind:?} H={hid} C={channels} ch {ch}");
-                        assert_eq!(c1, c_m[ch * cs..][..cs]);
-                    }
+                    check_channels(tier, &cell, channels, &mut rng);
                 }
             }
         }
@@ -326,25 +333,11 @@ fn wide_strips_match_scalar_and_single_channel() {
     for (kind, hid, channels) in [(CellKind::Gru, 48, 1), (CellKind::Rnn(RnnNonlinearity::Tanh), 64, 3)] {
         let i = 2;
         let cell = Cell::random(kind, i, hid, &mut rng);
-        let w = cell.view();
-        let cs = if kind.has_cell_state() { hid } else { 0 };
         for tier in simd_tiers() {
             let r = compare_cell(tier, &cell, &mut rng, 1);
             assert!(r <= FMA_K, "{tier:?} {kind:?} I={i} H={hid}: |Δ| = {r} ε(1+M)(1+|c|) > {FMA_K}");
-            if channels == 1 {
-                continue;
-            }
-            let x = rng.vec(channels * i, 1.0);
-            let h = rng.vec(channels * hid, 0.9);
-            let c0 = rng.vec(channels * cs, 1.0);
-            let (mut c_m, mut h_m) = (c0.clone(), std::vec![0.0; channels * hid]);
-            cell_step_multi::<Exact>(tier, &w, &x, &h, &mut c_m, &mut h_m, channels);
-            for ch in 0..channels {
-                let mut c1 = c0[ch * cs..][..cs].to_vec();
-                let mut h1 = std::vec![0.0; hid];
-                cell_step_on::<Exact>(tier, &w, &x[ch * i..][..i], &h[ch * hid..][..hid], &mut c1, &mut h1);
-                assert_eq!(h1, h_m[ch * hid..][..hid], "{tier:?} {kind:?} H={hid} C={channels} ch {ch}");
-                assert_eq!(c1, c_m[ch * cs..][..cs]);
+            if channels > 1 {
+                check_channels(tier, &cell, channels, &mut rng);
             }
         }
     }
