@@ -946,7 +946,7 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     // 28) LSTM 0.79–0.80, GRU 0.71–0.79. Also a cell's input projections in sequence mode
     // (`PROJ` with `G > 1`, several steps per call): there a pair's columns are read again
     // for each group of steps, so they, not the layer's weights, are what must stay in L1
-    // (GRU I = 64 H = 64, 256 steps: 0.93 of the time per step).
+    // (AVX-512 GRU I = 64 H = 64, 256 steps: 0.93 of the time per step).
     let bytes = a.step_bytes::<G>();
     let pairs = S::LANES == BLOCK && NV == 2 && if K == kind::PROJ { G > 1 } else { bytes <= STREAMING_BYTES };
     // AVX2, one stream: a partial last block of at most one vector would be a one-vector

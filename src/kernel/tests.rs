@@ -125,8 +125,9 @@ fn steps() -> usize {
     }
 }
 
-/// Teacher-forced comparison of one tier with the scalar kernel over `steps` steps; returns the worst ratio of
-/// |Δ| to `ε·(1 + M)·(1 + |c|)` (or panics on a bit difference for exact tiers).
+/// Teacher-forced comparison of one tier with the scalar kernel over `steps` steps; returns
+/// the worst ratio of |Δ| to `ε·(1 + M)·(1 + |c|)` (or panics on a bit difference for exact
+/// tiers).
 fn compare_cell(tier: Tier, cell: &Cell, rng: &mut Rng, steps: usize) -> f32 {
     let (i, hid) = (cell.i, cell.h);
     let cs = if cell.kind.has_cell_state() { hid } else { 0 };
