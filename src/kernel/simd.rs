@@ -566,23 +566,8 @@ unsafe fn strip<
     // `blk` on.
     let span = NV * S::LANES > 2 * BLOCK;
     debug_assert!(!span || (off == 0 && next_full && EXACT), "a strip of whole full blocks");
-    // Block `blk`'s packed columns start at `blk·cols·G` (the blocks before it are full).
-    let runs = |cols: usize| -> Runs<NV> {
-        core::array::from_fn(|q| match pair && off + q * lanes >= BLOCK {
-            true if span => ((blk + q * lanes - q * lanes % BLOCK) * cols * G + q * lanes % BLOCK, BLOCK),
-            // (A constant where the strip is whole vectors, as the loads' strides fold.)
-            true => (
-                (blk + BLOCK) * cols * G + off + q * lanes - BLOCK,
-                match (next_full, EXACT) {
-                    (true, _) => BLOCK,
-                    (false, true) => NV * lanes - BLOCK,
-                    (false, false) => n - BLOCK,
-                },
-            ),
-            false => (blk * cols * G + off + q * lanes, width),
-        })
-    };
-    let (runs_x, runs_h) = (runs(a.inputs), runs(hid));
+    let runs_x = strip_runs::<NV, G, EXACT>(lanes, blk, off, n, width, next_full, pair, span, a.inputs);
+    let runs_h = strip_runs::<NV, G, EXACT>(lanes, blk, off, n, width, next_full, pair, span, hid);
     // Too many accumulators for the register file: two passes over disjoint halves of the
     // gates (never GRU, whose n gate is reset between its two parts; at most 12 of them).
     let split = K != kind::GRU && G * NV * CC > S::ACC_REGS;
@@ -755,6 +740,47 @@ unsafe fn strip<
             }
         }
     }
+}
+
+/// The runs (see [`Runs`]) of a strip's vectors in a packed matrix of `cols` columns, for
+/// [`strip`] (its arguments and its `pair` and `span` flags). Block `blk`'s packed columns
+/// start at `blk·cols·G` (the blocks before it are full).
+///
+/// A function of its own, inlined, filled by a plain loop: as a closure inside `strip`
+/// built by `core::array::from_fn`, it was not inlined where `strip` is large (four vectors
+/// or more), its results were not constants, and the pass kept a pointer and a stride
+/// register per vector (AVX-512 RNN-64: 1.25× the time).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn strip_runs<const NV: usize, const G: usize, const EXACT: bool>(
+    lanes: usize,
+    blk: usize,
+    off: usize,
+    n: usize,
+    width: usize,
+    next_full: bool,
+    pair: bool,
+    span: bool,
+    cols: usize,
+) -> Runs<NV> {
+    let mut r = [(0, BLOCK); NV];
+    for (q, r_q) in r.iter_mut().enumerate() {
+        *r_q = match pair && off + q * lanes >= BLOCK {
+            // Whole full blocks from `blk` on.
+            true if span => ((blk + q * lanes - q * lanes % BLOCK) * cols * G + q * lanes % BLOCK, BLOCK),
+            // (A constant where the strip is whole vectors, as the loads' strides fold.)
+            true => (
+                (blk + BLOCK) * cols * G + off + q * lanes - BLOCK,
+                match (next_full, EXACT) {
+                    (true, _) => BLOCK,
+                    (false, true) => NV * lanes - BLOCK,
+                    (false, false) => n - BLOCK,
+                },
+            ),
+            false => (blk * cols * G + off + q * lanes, width),
+        };
+    }
+    r
 }
 
 /// Runs `strip` with the right vector count for `n` units (`n <= MAXNV·LANES`, `MAXNV <= 3`;
