@@ -377,6 +377,11 @@ const FMA_SLOTS: usize = 8;
 /// enough to hide a strip's update (twice the 32 KiB L1 data cache; see [`interleaves`]).
 const STREAMING_BYTES: usize = 64 * 1024;
 
+/// Packed weights per step up to which AVX-512 cells run four full blocks in one strip (see
+/// [`drive`]): LSTM-64's 65 KiB took 0.94 of block pairs' time, LSTM-72 (82 KiB) and LSTM-80
+/// 1.08, GRU-80 and GRU-96 (76 and 108 KiB) 1.00 (Zen 5, 48 KiB L1d).
+const QUAD_BYTES: usize = 72 * 1024;
+
 /// Whether the strips of a channel grouping whose widest strip holds `accs` accumulators run
 /// the previous strip's update inside their recurrent pass (see [`strip`]), for a layer of
 /// `bytes` of packed weights: where the tier asks for it ([`Simd::INTERLEAVE`]), the stages
@@ -504,8 +509,8 @@ unsafe fn stage_all<S: Simd, A: Activation, const K: u8, const G: usize, const C
 ///
 /// # Safety
 /// `args` satisfies its field docs for `ch + CC` channels, `n <= NV·LANES`,
-/// `n > (NV − 1)·LANES`, and `n == NV·LANES` if `EXACT`; `NV <= 3`, or an RNN's strip of up
-/// to [`RNN_VECS`] vectors over whole full blocks; if `*waiting`, `pend` is a strip of `a`
+/// `n > (NV − 1)·LANES`, and `n == NV·LANES` if `EXACT`; `NV <= 3`, or a strip of up to
+/// [`RNN_VECS`] vectors over whole full blocks (an RNN's, or AVX-512 cells' four); if `*waiting`, `pend` is a strip of `a`
 /// whose update has not run.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -562,8 +567,8 @@ unsafe fn strip<
     // units in it (the strip then starts at `blk` and ends at that block's end).
     let pair = NV * S::LANES > BLOCK;
     debug_assert!(!pair || (width == BLOCK && (next_full || (off == 0 && n > BLOCK))), "a strip of two blocks");
-    // A strip over more than two blocks (an RNN's, see `drive`) is whole full blocks from
-    // `blk` on.
+    // A strip over more than two blocks (an RNN's, or AVX-512 cells' four; see `drive`) is
+    // whole full blocks from `blk` on.
     let span = NV * S::LANES > 2 * BLOCK;
     debug_assert!(!span || (off == 0 && next_full && EXACT), "a strip of whole full blocks");
     let runs_x = strip_runs::<NV, G, EXACT>(lanes, blk, off, n, width, next_full, pair, span, a.inputs);
@@ -675,7 +680,9 @@ unsafe fn strip<
         }
     }
     if wide {
-        // One stream's strip (see `drive`): the update stage-major over its vectors.
+        // A strip wider than two vectors (see `drive`): the update stage-major over its
+        // vectors and channels (AVX-512 two channels of GRU-64, vector by vector instead:
+        // 1.04× the time).
         let mut p = Pending { j0, n, nv: NV, ch, acc, nx };
         for sub in 0..stages(K) {
             for q in 0..NV {
@@ -930,7 +937,8 @@ unsafe fn proj_wide_strips<S: Simd, const CC: usize>(s: S, a: &Args<'_>, channel
 /// up to `NV ∈ {1, 2}` vectors, then the channels left over one at a time. With fewer than `CC`
 /// channels (one stream) the strips are two vectors wide, as for `CC = 1` (AVX2: three where
 /// a partial last block joins the full one before it, and for GRU and CIFG over each three
-/// full blocks while the weights fit L1). Each strip shape is
+/// full blocks while the weights fit L1; AVX-512: block pairs, and four full blocks in one
+/// strip where the weights take at most `QUAD_BYTES`). Each strip shape is
 /// generated once: the single-channel code serves both one stream and the leftovers.
 ///
 /// # Safety
@@ -1002,15 +1010,26 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     // vectors for two channels at once (8 accumulators, each weight vector loaded once for
     // both), a channel left over alone in strips of the same width.
     let rnn_pairs = G == 1 && K != kind::PROJ && grouped && CC == 2 && (RNN_VECS / 2 * S::LANES).is_multiple_of(BLOCK);
+    // AVX-512 (a vector is a block), cells: four full blocks in one strip of four vectors,
+    // for one stream (4·G accumulators) or, where they fit the register file, two channels
+    // (GRU, CIFG: 24), before the block pairs. A pair's strip holds 2·G accumulators per
+    // channel and leaves the next pair's pass waiting on its update; one strip keeps the FMA
+    // units busy and overlaps its vectors' updates. Same operations per unit. Only up to
+    // `QUAD_BYTES` of weights. Zen 5, against block pairs (README): GRU-64 + Dense 0.87,
+    // LSTM-64 0.955, GRU I = 16 H = 64 0.84, two channels of GRU-64 0.96; two channels of
+    // LSTM-64 (32 accumulators, so two passes over halves of the gates) took 1.23×.
+    let quads = S::LANES == BLOCK && G > 1 && K != kind::PROJ && bytes <= QUAD_BYTES;
+    let quad_pairs = quads && grouped && CC == 2 && 8 * G <= S::ACC_REGS;
+    let quad_one = quads && !grouped && 4 * G <= S::ACC_REGS;
     // (AVX2 keeps the last full block for a three-vector strip with a partial one: RNN-40
     // as 4 + 1 vectors took 1.33× as long as 2 + 3.)
-    let rnn_limit = hid - tail - if three { BLOCK } else { 0 };
-    let mut rnn_end = 0;
+    let whole_limit = hid - tail - if three { BLOCK } else { 0 };
+    let mut whole_end = 0;
     // (Wide strips never leave an update waiting; `strip` wants somewhere to say so.)
     let (mut pend_2, mut waiting_2) = (Pending::<S::V, G, 2, 2>::empty(zero), false);
-    // One RNN strip of `$nv` vectors over whole full blocks from `$j0`, channels `$ch ..
-    // $ch + $cc`.
-    macro_rules! rnn_strip {
+    // One strip of `$nv` vectors over whole full blocks from `$j0` (an RNN's, or AVX-512
+    // cells' four), channels `$ch .. $ch + $cc`.
+    macro_rules! whole_strip {
         ($nv:expr, $cc:literal, $j0:expr, $ch:expr, $pend:ident, $waiting:ident) => {
             let units = $nv * S::LANES;
             let fin = $j0 + units == hid && $ch + $cc == channels;
@@ -1034,34 +1053,35 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
             };
         };
     }
-    macro_rules! rnn_strips {
-        ($nv:expr, $on:expr) => {
+    macro_rules! whole_strips {
+        ($nv:expr, $on:expr, $pairs:expr) => {
             let units = $nv * S::LANES;
-            let count = if $on { (rnn_limit - rnn_end) / units } else { 0 };
-            let j_start = rnn_end;
-            rnn_end += count * units;
+            let count = if $on { (whole_limit - whole_end) / units } else { 0 };
+            let j_start = whole_end;
+            whole_end += count * units;
             for t in 0..count {
                 let j0 = j_start + t * units;
                 let mut ch = 0;
-                while rnn_pairs && ch + 2 <= channels {
-                    rnn_strip!($nv, 2, j0, ch, pend_2, waiting_2);
+                while $pairs && ch + 2 <= channels {
+                    whole_strip!($nv, 2, j0, ch, pend_2, waiting_2);
                     ch += 2;
                 }
                 while ch < channels {
-                    rnn_strip!($nv, 1, j0, ch, pend_1, waiting_1);
+                    whole_strip!($nv, 1, j0, ch, pend_1, waiting_1);
                     ch += 1;
                 }
             }
         };
     }
-    rnn_strips!(RNN_VECS, rnn);
+    whole_strips!(RNN_VECS, rnn, rnn_pairs);
     if (6 * S::LANES).is_multiple_of(BLOCK) {
-        rnn_strips!(6, rnn);
+        whole_strips!(6, rnn, rnn_pairs);
     }
-    rnn_strips!(RNN_VECS / 2, rnn || rnn_pairs);
-    let rnn_blocks = rnn_end / BLOCK;
-    debug_assert!(!three || rnn_blocks + 2 <= blocks, "the three-vector strip's full block was taken");
-    for b in first_cc.min(first_1).max(rnn_blocks)..blocks {
+    whole_strips!(RNN_VECS / 2, rnn || rnn_pairs, rnn_pairs);
+    whole_strips!(4, quad_one || quad_pairs, quad_pairs);
+    let whole_blocks = whole_end / BLOCK;
+    debug_assert!(!three || whole_blocks + 2 <= blocks, "the three-vector strip's full block was taken");
+    for b in first_cc.min(first_1).max(whole_blocks)..blocks {
         if b < tri_blocks {
             if b % 3 == 0 {
                 for t in 0..2 {
