@@ -378,8 +378,8 @@ const FMA_SLOTS: usize = 8;
 const STREAMING_BYTES: usize = 64 * 1024;
 
 /// Packed weights per step up to which AVX-512 cells run four full blocks in one strip (see
-/// [`drive`]): LSTM-64's 65 KiB took 0.94 of block pairs' time, LSTM-72 (82 KiB) and LSTM-80
-/// 1.08, GRU-80 and GRU-96 (76 and 108 KiB) 1.00 (Zen 5, 48 KiB L1d).
+/// [`drive`]): LSTM-64's 65 KiB took 0.94–0.955 of block pairs' time, LSTM-72 (82 KiB) and
+/// LSTM-80 1.08, GRU-80 and GRU-96 (76 and 108 KiB) 1.00 (Zen 5, 48 KiB L1d).
 const QUAD_BYTES: usize = 72 * 1024;
 
 /// Whether the strips of a channel grouping whose widest strip holds `accs` accumulators run
@@ -510,8 +510,8 @@ unsafe fn stage_all<S: Simd, A: Activation, const K: u8, const G: usize, const C
 /// # Safety
 /// `args` satisfies its field docs for `ch + CC` channels, `n <= NV·LANES`,
 /// `n > (NV − 1)·LANES`, and `n == NV·LANES` if `EXACT`; `NV <= 3`, or a strip of up to
-/// [`RNN_VECS`] vectors over whole full blocks (an RNN's, or AVX-512 cells' four); if `*waiting`, `pend` is a strip of `a`
-/// whose update has not run.
+/// [`RNN_VECS`] vectors over whole full blocks (an RNN's, or AVX-512 cells' four); if
+/// `*waiting`, `pend` is a strip of `a` whose update has not run.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn strip<
@@ -754,9 +754,9 @@ unsafe fn strip<
 /// start at `blk·cols·G` (the blocks before it are full).
 ///
 /// A function of its own, inlined, filled by a plain loop: as a closure inside `strip`
-/// built by `core::array::from_fn`, it was not inlined where `strip` is large (four vectors
-/// or more), its results were not constants, and the pass kept a pointer and a stride
-/// register per vector (AVX-512 RNN-64: 1.25× the time).
+/// (built by `core::array::from_fn`, or by a loop) it was not inlined where `strip` is large
+/// (four vectors or more), its results were not constants, and the pass kept a pointer and
+/// a stride register per vector (AVX-512 RNN-64: 1.2× the time, AVX2 RNN-64 1.3×).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn strip_runs<const NV: usize, const G: usize, const EXACT: bool>(
