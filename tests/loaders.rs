@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use tinyrnn::host::io::safetensors::f16_to_f32;
 use tinyrnn::host::io::{self, Format};
 use tinyrnn::host::{DenseSpec, LayerSpec, LoadError, ModelSpec, RecurrentSpec};
 use tinyrnn::{CellKind, DenseActivation, RnnNonlinearity};
@@ -900,4 +901,22 @@ fn validate_names_layer_and_shapes() {
 fn duplicate_json_keys_are_rejected() {
     let msg = io::parse_model(br#"{"fc.weight": [[1.0]], "fc.weight": [[2.0]]}"#, "d.json").unwrap_err().to_string();
     assert!(msg.contains("duplicate key \"fc.weight\""), "{msg}");
+}
+
+/// Every binary16 value against its definition (what half-precision safetensors become).
+#[test]
+fn f16_conversion_matches_definition() {
+    for h in 0u16..=u16::MAX {
+        let exp = i32::from((h >> 10) & 0x1f);
+        let man = f64::from(h & 0x3ff);
+        let sign = if h >> 15 == 1 { -1.0 } else { 1.0 };
+        let want = match exp {
+            0 => sign * man * 2f64.powi(-24),
+            31 if man == 0.0 => sign * f64::INFINITY,
+            31 => f64::NAN,
+            e => sign * (1.0 + man / 1024.0) * 2f64.powi(e - 15),
+        };
+        let got = f64::from(f16_to_f32(h));
+        assert!((want.is_nan() && got.is_nan()) || want == got, "{h:#06x}: {got} != {want}");
+    }
 }

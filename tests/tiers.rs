@@ -1,10 +1,12 @@
 //! The kernel tiers through the const-generic layers: every available tier agrees with the
 //! scalar kernel, multi-channel layers equal their channels stepped alone, and sequence mode
-//! equals stepping. (The size sweep against the scalar kernel is in `src/kernel/tests.rs`.)
+//! equals stepping; `TINYRNN_TIER`'s values. (The size sweep against the scalar kernel is in
+//! `tests/kernel.rs`.)
 
 mod common;
 
 use common::{leak, Rng};
+use tinyrnn::kernel::TierEnvError;
 use tinyrnn::*;
 
 fn lstm<const I: usize, const H: usize>(rng: &mut Rng) -> &'static LstmWeights<I, H> {
@@ -227,6 +229,32 @@ fn compile_time_sizes_give_the_runtime_sized_kernels_bits() {
                 kernel::dense_on::<Fast>(tier, &w.view(), &x[37 * ch..][..37], &mut y);
                 assert_eq!(layer.forward(&x[37 * ch..][..37]), &y[..], "{act:?} {tier:?}");
                 assert_eq!(&multi.forward(&x)[5 * ch..][..5], &y[..], "{act:?} {tier:?} channel {ch}");
+            }
+        }
+    }
+}
+
+/// `TINYRNN_TIER`'s values: the tier, or an error that says why not (never a panic).
+#[test]
+fn env_value_picks_the_tier_or_says_why_not() {
+    let best = Tier::available().last().expect("scalar is always available");
+    assert_eq!(Tier::from_env_value(None), Ok(best));
+    assert_eq!(Tier::from_env_value(Some("")), Ok(best));
+    assert_eq!(Tier::from_env_value(Some("scalar")), Ok(Tier::SCALAR));
+    let unknown = Tier::from_env_value(Some("avx10"));
+    assert_eq!(unknown, Err(TierEnvError::Unknown("avx10".into())));
+    assert_eq!(
+        unknown.unwrap_err().to_string(),
+        "TINYRNN_TIER=avx10: not one of scalar, sse2, avx2, avx512, neon, simd128"
+    );
+    // Every ISA either gives its tier or says this CPU cannot run it.
+    for isa in Isa::ALL {
+        match Tier::new(isa) {
+            Some(t) => assert_eq!(Tier::from_env_value(Some(isa.name())), Ok(t)),
+            None => {
+                let e = Tier::from_env_value(Some(isa.name())).unwrap_err();
+                assert_eq!(e, TierEnvError::Unsupported(isa));
+                assert_eq!(e.to_string(), format!("TINYRNN_TIER={}: this CPU cannot run that tier", isa.name()));
             }
         }
     }

@@ -34,19 +34,3 @@ impl AlignedVec {
         unsafe { core::slice::from_raw_parts_mut(self.lines.as_mut_ptr().cast::<f32>(), self.len) }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aligned_and_sized() {
-        for len in [0, 1, 15, 16, 17, 100] {
-            let mut v = AlignedVec::zeroed(len);
-            assert_eq!(v.as_slice().len(), len);
-            assert_eq!(v.as_slice().as_ptr() as usize % 64, 0);
-            v.as_mut_slice().iter_mut().enumerate().for_each(|(i, x)| *x = i as f32);
-            assert_eq!(v.as_slice().iter().sum::<f32>(), (len * len.saturating_sub(1) / 2) as f32);
-        }
-    }
-}

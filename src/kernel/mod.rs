@@ -10,7 +10,7 @@
 //! |---|---|---|---|
 //! | [`Isa::Scalar`] | any | 1 | the specification |
 //! | [`Isa::Sse2`] | x86-64 baseline | 4 | cells bit-exact; single-output Dense reassociated |
-//! | [`Isa::Avx2`] | x86-64 AVX2 + FMA | 8 | FMA rounding (bound in `kernel::tests`) |
+//! | [`Isa::Avx2`] | x86-64 AVX2 + FMA | 8 | FMA rounding (bound in `tests/kernel.rs`) |
 //! | [`Isa::Avx512`] | x86-64 AVX-512F (+ AVX2, FMA) | 16 | FMA rounding |
 //! | [`Isa::Neon`] | AArch64 | 4 | FMA rounding |
 //! | [`Isa::Simd128`] | wasm32 `+simd128` | 4 | cells bit-exact; single-output Dense reassociated |
@@ -52,9 +52,6 @@ mod arm;
 mod wasm32;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
-
-#[cfg(test)]
-mod tests;
 
 #[cfg(feature = "std")]
 pub use tier::TierEnvError;

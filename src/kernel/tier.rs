@@ -128,9 +128,11 @@ impl Tier {
         DETECTED.get_or_init(|| Tier::from_env_value(std::env::var(TIER_ENV).ok().as_deref())).clone()
     }
 
-    /// The tier `TINYRNN_TIER` asks for when it holds `value` (unset or empty: the best one).
+    /// The tier `TINYRNN_TIER` asks for when it holds `value` (unset or empty: the best one
+    /// this CPU runs): what [`Tier::try_detect`] returns for the variable's value, without
+    /// reading the environment.
     #[cfg(feature = "std")]
-    fn from_env_value(value: Option<&str>) -> Result<Tier, TierEnvError> {
+    pub fn from_env_value(value: Option<&str>) -> Result<Tier, TierEnvError> {
         match value {
             Some(name) if !name.is_empty() => {
                 let isa = Isa::from_name(name).ok_or_else(|| TierEnvError::Unknown(name.into()))?;
@@ -188,36 +190,4 @@ fn avx512_available() -> bool {
 #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
 fn avx512_available() -> bool {
     cfg!(all(target_arch = "x86_64", target_feature = "avx512f"))
-}
-
-#[cfg(all(test, feature = "std"))]
-mod tests {
-    use super::*;
-    use std::format;
-    use std::string::ToString;
-
-    #[test]
-    fn env_value_picks_the_tier_or_says_why_not() {
-        let best = Tier::available().last().expect("scalar is always available");
-        assert_eq!(Tier::from_env_value(None), Ok(best));
-        assert_eq!(Tier::from_env_value(Some("")), Ok(best));
-        assert_eq!(Tier::from_env_value(Some("scalar")), Ok(Tier::SCALAR));
-        let unknown = Tier::from_env_value(Some("avx10"));
-        assert_eq!(unknown, Err(TierEnvError::Unknown("avx10".into())));
-        assert_eq!(
-            unknown.unwrap_err().to_string(),
-            "TINYRNN_TIER=avx10: not one of scalar, sse2, avx2, avx512, neon, simd128"
-        );
-        // Every ISA either gives its tier or says this CPU cannot run it.
-        for isa in Isa::ALL {
-            match Tier::new(isa) {
-                Some(t) => assert_eq!(Tier::from_env_value(Some(isa.name())), Ok(t)),
-                None => {
-                    let e = Tier::from_env_value(Some(isa.name())).unwrap_err();
-                    assert_eq!(e, TierEnvError::Unsupported(isa));
-                    assert_eq!(e.to_string(), format!("TINYRNN_TIER={}: this CPU cannot run that tier", isa.name()));
-                }
-            }
-        }
-    }
 }

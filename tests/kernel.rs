@@ -19,9 +19,10 @@
 
 use std::vec::Vec;
 
-use super::*;
-use crate::activation::Exact;
-use crate::cell::RnnNonlinearity;
+use tinyrnn::activation::Exact;
+use tinyrnn::cell::RnnNonlinearity;
+use tinyrnn::kernel::*;
+use tinyrnn::{CellKind, DenseActivation};
 
 /// Asserted FMA bound constant (measured worst case 1.31 over the sweep below, AVX2).
 const FMA_K: f32 = 2.0;
@@ -401,7 +402,7 @@ fn forced_tier_names_round_trip() {
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn avx512_matches_avx2_bitwise() {
-    use crate::activation::Fast;
+    use tinyrnn::activation::Fast;
     let (Some(avx2), Some(avx512)) = (Tier::new(Isa::Avx2), Tier::new(Isa::Avx512)) else {
         std::println!("AVX-512F not available: skipped");
         return;
