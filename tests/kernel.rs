@@ -328,12 +328,17 @@ fn multichannel_matches_single_channel_bitwise() {
 /// Miri (H ≤ 17), one step each (Miri interprets a few thousand multiply-adds per second):
 /// AVX2 GRU strips by threes and AVX-512 GRU strips of four blocks, for one stream and two
 /// channels (H = 64, 2 channels); SSE2 RNN strips of 8 vectors, AVX2's of 8 and AVX-512's
-/// of 4, for one stream and (3 channels) for channel pairs (H = 64). Each tier against the
-/// scalar kernel as in the sweep, channels bitwise against one stream at a time.
+/// of 4, for one stream and (3 channels) for channel pairs (H = 64); AVX-512 RNN strips of 6
+/// and 8 vectors (H = 96, 128); AVX2 LSTM strips interleaved while the weights stream from
+/// L2 (H = 64: past 64 KiB). Each tier against the scalar kernel as in the sweep, channels
+/// bitwise against one stream at a time.
 #[test]
 fn wide_strips_match_scalar_and_single_channel() {
     let mut rng = Rng(0x5715);
-    for (kind, hid, channels) in [(CellKind::Gru, 64, 2), (CellKind::Rnn(RnnNonlinearity::Tanh), 64, 3)] {
+    let tanh = CellKind::Rnn(RnnNonlinearity::Tanh);
+    for (kind, hid, channels) in
+        [(CellKind::Gru, 64, 2), (tanh, 64, 3), (tanh, 96, 1), (tanh, 128, 1), (CellKind::Lstm, 64, 1)]
+    {
         let i = 2;
         let cell = Cell::random(kind, i, hid, &mut rng);
         for tier in simd_tiers() {
