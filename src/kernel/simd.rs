@@ -770,7 +770,7 @@ fn strip_runs<const NV: usize, const G: usize, const EXACT: bool>(
     span: bool,
     cols: usize,
 ) -> Runs<NV> {
-    let mut r = [(0, BLOCK); NV];
+    let mut r = [(0, 0); NV];
     for (q, r_q) in r.iter_mut().enumerate() {
         *r_q = match pair && off + q * lanes >= BLOCK {
             // Whole full blocks from `blk` on.
