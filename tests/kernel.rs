@@ -17,8 +17,6 @@
 //! - AVX-512 against AVX2 (the same operations per lane): cells and multi-output Dense
 //!   bit-exact.
 
-use std::vec::Vec;
-
 use tinyrnn::activation::Exact;
 use tinyrnn::cell::RnnNonlinearity;
 use tinyrnn::kernel::*;
@@ -75,7 +73,7 @@ impl Cell {
         let scale = 2.0 / ((i + h) as f32).sqrt();
         let (w_ih, w_hh) = (rng.vec(g * h * i, scale), rng.vec(g * h * h, scale));
         let b = rng.vec(bias_rows(kind) * h, 0.5);
-        let (mut wx, mut wh) = (std::vec![0.0; w_ih.len()], std::vec![0.0; w_hh.len()]);
+        let (mut wx, mut wh) = (vec![0.0; w_ih.len()], vec![0.0; w_hh.len()]);
         layout::pack_into(&w_ih, i, g, h, &mut wx);
         layout::pack_into(&w_hh, h, g, h, &mut wh);
         Cell { kind, i, h, w_ih, w_hh, b, wx, wh }
@@ -111,7 +109,7 @@ fn simd_tiers() -> Vec<Tier> {
 /// Hidden sizes swept: all of 1..=20, the lane and block boundaries up to 130.
 fn hidden_sizes() -> Vec<usize> {
     if cfg!(miri) {
-        return std::vec![1, 5, 8, 17];
+        return vec![1, 5, 8, 17];
     }
     let mut v: Vec<usize> = (1..=20).collect();
     v.extend([23, 24, 31, 32, 33, 40, 47, 48, 63, 64, 65, 96, 100, 127, 128, 129, 130]);
@@ -133,13 +131,13 @@ fn compare_cell(tier: Tier, cell: &Cell, rng: &mut Rng, steps: usize) -> f32 {
     let (i, hid) = (cell.i, cell.h);
     let cs = if cell.kind.has_cell_state() { hid } else { 0 };
     let w = cell.view();
-    let (mut h, mut c) = (std::vec![0.0f32; hid], std::vec![0.0f32; cs]);
+    let (mut h, mut c) = (vec![0.0f32; hid], vec![0.0f32; cs]);
     let mut worst = 0.0f32;
     for step in 0..steps {
         let x = rng.vec(i, 1.5);
-        let (mut h_ref, mut c_ref) = (std::vec![0.0; hid], c.clone());
+        let (mut h_ref, mut c_ref) = (vec![0.0; hid], c.clone());
         scalar::cell_step::<Exact>(&w, &x, &h, &mut c_ref, &mut h_ref);
-        let (mut h_t, mut c_t) = (std::vec![0.0; hid], c.clone());
+        let (mut h_t, mut c_t) = (vec![0.0; hid], c.clone());
         cell_step_on::<Exact>(tier, &w, &x, &h, &mut c_t, &mut h_t);
         for j in 0..hid {
             let cj = if cs > 0 { c_ref[j].abs() } else { 0.0 };
@@ -168,7 +166,7 @@ fn compare_cell(tier: Tier, cell: &Cell, rng: &mut Rng, steps: usize) -> f32 {
 #[test]
 fn every_tier_matches_scalar_on_every_cell() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let mut worst = std::vec![0.0f32; Isa::ALL.len()];
+    let mut worst = vec![0.0f32; Isa::ALL.len()];
     for tier in simd_tiers() {
         for &hid in &hidden_sizes() {
             for kind in KINDS {
@@ -181,7 +179,7 @@ fn every_tier_matches_scalar_on_every_cell() {
             }
         }
     }
-    std::println!("worst |Δ| / ε(1+M)(1+|c|) per ISA {:?}: {worst:?}", Isa::ALL);
+    println!("worst |Δ| / ε(1+M)(1+|c|) per ISA {:?}: {worst:?}", Isa::ALL);
 }
 
 #[test]
@@ -197,11 +195,11 @@ fn free_running_tiers_stay_close_to_scalar() {
                 let w = cell.view();
                 let cs = if kind.has_cell_state() { hid } else { 0 };
                 let (mut h1, mut c1, mut h2, mut c2) =
-                    (std::vec![0.0f32; hid], std::vec![0.0f32; cs], std::vec![0.0f32; hid], std::vec![0.0f32; cs]);
+                    (vec![0.0f32; hid], vec![0.0f32; cs], vec![0.0f32; hid], vec![0.0f32; cs]);
                 let mut worst = 0.0f32;
                 for _ in 0..steps() {
                     let x = rng.vec(3, 1.0);
-                    let mut o = std::vec![0.0; hid];
+                    let mut o = vec![0.0; hid];
                     scalar::cell_step::<Exact>(&w, &x, &h1, &mut c1, &mut o);
                     h1.copy_from_slice(&o);
                     cell_step_on::<Exact>(tier, &w, &x, &h2, &mut c2, &mut o);
@@ -243,11 +241,11 @@ fn every_tier_matches_scalar_on_dense() {
                 };
                 let wt = rng.vec(o * i, 1.0 / (i as f32).sqrt());
                 let b = rng.vec(o, 0.5);
-                let mut w = std::vec![0.0; o * i];
+                let mut w = vec![0.0; o * i];
                 layout::pack_into(&wt, i, 1, o, &mut w);
                 let view = DenseView { activation: act, inputs: i, outputs: o, w: &w, b: &b };
                 let x = rng.vec(i, 1.5);
-                let (mut y_ref, mut y_t) = (std::vec![0.0; o], std::vec![0.0; o]);
+                let (mut y_ref, mut y_t) = (vec![0.0; o], vec![0.0; o]);
                 scalar::dense::<Exact>(&view, &x, &mut y_ref);
                 dense_on::<Exact>(tier, &view, &x, &mut y_t);
                 if o == 1 || !exact_tier(tier) {
@@ -268,7 +266,7 @@ fn every_tier_matches_scalar_on_dense() {
             }
         }
     }
-    std::println!("worst dense |Δ| / ε·M: {worst_dot}");
+    println!("worst dense |Δ| / ε·M: {worst_dot}");
 }
 
 /// One multi-channel step of `cell` on `tier` from random inputs and states, bitwise against
@@ -280,11 +278,11 @@ fn check_channels(tier: Tier, cell: &Cell, channels: usize, rng: &mut Rng) {
     let x = rng.vec(channels * i, 1.0);
     let h = rng.vec(channels * hid, 0.9);
     let c0 = rng.vec(channels * cs, 1.0);
-    let (mut c_m, mut h_m) = (c0.clone(), std::vec![0.0; channels * hid]);
+    let (mut c_m, mut h_m) = (c0.clone(), vec![0.0; channels * hid]);
     cell_step_multi::<Exact>(tier, &w, &x, &h, &mut c_m, &mut h_m, channels);
     for ch in 0..channels {
         let mut c1 = c0[ch * cs..][..cs].to_vec();
-        let mut h1 = std::vec![0.0; hid];
+        let mut h1 = vec![0.0; hid];
         cell_step_on::<Exact>(tier, &w, &x[ch * i..][..i], &h[ch * hid..][..hid], &mut c1, &mut h1);
         assert_eq!(h1, h_m[ch * hid..][..hid], "{tier:?} {kind:?} H={hid} C={channels} ch {ch}");
         assert_eq!(c1, c_m[ch * cs..][..cs]);
@@ -313,10 +311,10 @@ fn multichannel_matches_single_channel_bitwise() {
             let b = rng.vec(o, 0.5);
             let view = DenseView { activation: DenseActivation::Tanh, inputs: i, outputs: o, w: &w, b: &b };
             let x = rng.vec(4 * i, 1.0);
-            let mut y = std::vec![0.0; 4 * o];
+            let mut y = vec![0.0; 4 * o];
             dense_multi::<Exact>(tier, &view, &x, &mut y, 4);
             for ch in 0..4 {
-                let mut y1 = std::vec![0.0; o];
+                let mut y1 = vec![0.0; o];
                 dense_on::<Exact>(tier, &view, &x[ch * i..][..i], &mut y1);
                 assert_eq!(y1, y[ch * o..][..o]);
             }
@@ -375,12 +373,12 @@ fn sequence_mode_matches_stepping_bitwise() {
                 let h0 = rng.vec(hid, 0.5);
                 let c0 = rng.vec(cs, 0.5);
                 // Scratch for 4 steps: the sequence runs in chunks (3 of them for 11 steps).
-                let mut scratch = std::vec![0.0; 4 * kind.gates() * hid];
-                let (mut c_s, mut hs) = (c0.clone(), std::vec![0.0; steps * hid]);
+                let mut scratch = vec![0.0; 4 * kind.gates() * hid];
+                let (mut c_s, mut hs) = (c0.clone(), vec![0.0; steps * hid]);
                 cell_sequence::<Exact>(tier, &w, &xs, &h0, &mut c_s, &mut hs, steps, &mut scratch);
                 let (mut h, mut c) = (h0.clone(), c0.clone());
                 for t in 0..steps {
-                    let mut o = std::vec![0.0; hid];
+                    let mut o = vec![0.0; hid];
                     cell_step_on::<Exact>(tier, &w, &xs[t * i..][..i], &h, &mut c, &mut o);
                     assert_eq!(o, hs[t * hid..][..hid], "{tier:?} {kind:?} I={i} H={hid} step {t}");
                     h = o;
@@ -409,13 +407,13 @@ fn forced_tier_names_round_trip() {
 fn avx512_matches_avx2_bitwise() {
     use tinyrnn::activation::Fast;
     let (Some(avx2), Some(avx512)) = (Tier::new(Isa::Avx2), Tier::new(Isa::Avx512)) else {
-        std::println!("AVX-512F not available: skipped");
+        println!("AVX-512F not available: skipped");
         return;
     };
     let mut rng = Rng(0xA5_12);
     // Under Miri also 33: two full blocks, which AVX-512 runs as one strip (`drive`'s pairs),
     // then a partial one; 17 is a pair whose second block is partial.
-    let sizes: Vec<usize> = if cfg!(miri) { std::vec![1, 5, 8, 17, 33] } else { hidden_sizes() };
+    let sizes: Vec<usize> = if cfg!(miri) { vec![1, 5, 8, 17, 33] } else { hidden_sizes() };
     for &hid in &sizes {
         for kind in KINDS {
             let i = 1 + rng.below(20);
@@ -428,7 +426,7 @@ fn avx512_matches_avx2_bitwise() {
                 let h = rng.vec(channels * hid, 0.9);
                 let c0 = rng.vec(channels * cs, 1.0);
                 let run = |tier: Tier, fast: bool| {
-                    let (mut c, mut o) = (c0.clone(), std::vec![0.0f32; channels * hid]);
+                    let (mut c, mut o) = (c0.clone(), vec![0.0f32; channels * hid]);
                     if fast {
                         cell_step_multi::<Fast>(tier, &w, &x, &h, &mut c, &mut o, channels);
                     } else {
@@ -446,11 +444,11 @@ fn avx512_matches_avx2_bitwise() {
         let o = 2 + rng.below(130);
         let wt = rng.vec(o * hid, 1.0 / (hid as f32).sqrt());
         let b = rng.vec(o, 0.5);
-        let mut wp = std::vec![0.0; o * hid];
+        let mut wp = vec![0.0; o * hid];
         layout::pack_into(&wt, hid, 1, o, &mut wp);
         let view = DenseView { activation: DenseActivation::Tanh, inputs: hid, outputs: o, w: &wp, b: &b };
         let x = rng.vec(2 * hid, 1.5);
-        let (mut y2, mut y5) = (std::vec![0.0f32; 2 * o], std::vec![0.0f32; 2 * o]);
+        let (mut y2, mut y5) = (vec![0.0f32; 2 * o], vec![0.0f32; 2 * o]);
         dense_multi::<Exact>(avx2, &view, &x, &mut y2, 2);
         dense_multi::<Exact>(avx512, &view, &x, &mut y5, 2);
         assert_eq!(y2, y5, "dense I={hid} O={o}");
