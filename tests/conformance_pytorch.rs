@@ -66,7 +66,7 @@ impl Case {
 
     /// Runs `net` step by step and returns the scaled max error.
     fn check<N: Layer>(&self, name: &str, net: &mut N) -> f32 {
-        net.set_tier(Tier::detect());
+        net.set_tier(common::tier());
         let t = self.input.shape[0];
         assert_eq!(self.input.shape, [t, N::INPUT_SIZE], "{name}: input shape");
         assert_eq!(self.output.shape, [t, N::OUTPUT_SIZE], "{name}: output shape");

@@ -1,6 +1,7 @@
 //! The packed weight layout (`kernel::layout`) and the 64-byte aligned buffers
 //! (`kernel::aligned`) that hold runtime-sized weights.
 
+#[cfg(feature = "std")]
 use tinyrnn::kernel::aligned::AlignedVec;
 use tinyrnn::kernel::layout::*;
 
@@ -45,6 +46,7 @@ fn const_pack_matches_runtime_pack() {
     assert_eq!(flat[96], w[0][16][0]);
 }
 
+#[cfg(feature = "std")]
 #[test]
 fn aligned_and_sized() {
     for len in [0, 1, 15, 16, 17, 100] {

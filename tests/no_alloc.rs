@@ -60,7 +60,7 @@ fn lstm32_steps_and_blocks_without_allocating() {
     head.set_from_pytorch(&rng.vec(32, 0.5), &rng.vec(1, 0.5)).expect("shapes");
     let lstm: &'static LstmWeights<1, 32> = leak(lstm);
     let head: &'static DenseWeights<32, 1> = leak(head);
-    let tier = Tier::detect(); // detection (and reading TINYRNN_TIER) happens before arming
+    let tier = common::tier(); // detection (and reading TINYRNN_TIER) happens before arming
     let mut net =
         Residual::<_, 1, 1>::new(Chain::new(Lstm::<1, 32>::new(lstm), Dense::<32, 1>::new(head))).with_tier(tier);
     let mut stereo = Chain::new(LstmMulti::<1, 32, 2>::new(lstm), DenseMulti::<32, 1, 2>::new(head)).with_tier(tier);

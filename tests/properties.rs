@@ -45,7 +45,7 @@ fn stack(seed: u64) -> Stack {
         Rnn::new(cell(CellKind::Rnn(RnnNonlinearity::Tanh), &mut rng, 0.6)),
         Dense::new(dense(DenseActivation::Identity, &mut rng, 0.6)),
     ))
-    .with_tier(Tier::detect())
+    .with_tier(common::tier())
 }
 
 fn run_steps<N: Network>(net: &mut N, input: &[f32]) -> Vec<f32> {
@@ -209,7 +209,7 @@ fn typed_step_matches_slice_step() {
         Lstm::<2, 9>::new(cell(CellKind::Lstm, &mut rng, 0.5)),
         Dense::<9, 3>::new(dense(DenseActivation::Elu, &mut rng, 0.5)),
     )
-    .with_tier(Tier::detect());
+    .with_tier(common::tier());
     let mut b = a.clone();
     for t in 0..20 {
         let x = [t as f32 * 0.1, -0.2];

@@ -6,6 +6,7 @@
 mod common;
 
 use common::{leak, Rng};
+#[cfg(feature = "std")]
 use tinyrnn::kernel::TierEnvError;
 use tinyrnn::*;
 
@@ -138,6 +139,7 @@ fn double_buffered_h_survives_mixed_use() {
     }
 }
 
+#[cfg(feature = "std")]
 #[test]
 fn forced_tier_is_honoured() {
     // `.ci/run` runs the suite once per tier with TINYRNN_TIER set; check it took effect.
@@ -235,6 +237,7 @@ fn compile_time_sizes_give_the_runtime_sized_kernels_bits() {
 }
 
 /// `TINYRNN_TIER`'s values: the tier, or an error that says why not (never a panic).
+#[cfg(feature = "std")]
 #[test]
 fn env_value_picks_the_tier_or_says_why_not() {
     let best = Tier::available().last().expect("scalar is always available");

@@ -3,6 +3,8 @@
 //! every Dense activation, the residual, MSE / ESR (pre-emphasis) / cross-entropy, sequence
 //! to sequence and sequence to one.
 
+#![cfg(feature = "std")]
+
 mod common;
 
 use proptest::prelude::*;

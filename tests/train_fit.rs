@@ -2,6 +2,8 @@
 //! same bits, whatever the thread count), fit ≡ gradient descent, truncated BPTT, and the
 //! trained model running bit-identically through the const-generic layers.
 
+#![cfg(feature = "std")]
+
 mod common;
 
 use tinyrnn::train::*;

@@ -77,3 +77,13 @@ impl Rng {
         (0..n).map(|_| self.uniform(scale)).collect()
     }
 }
+
+/// The tier the tests run on: [`tinyrnn::Tier::detect`] with `std` (the best one, or the
+/// one `TINYRNN_TIER` forces); without `std`, the one enabled at compile time, as a `no_std`
+/// build would pick it.
+pub fn tier() -> tinyrnn::Tier {
+    #[cfg(feature = "std")]
+    return tinyrnn::Tier::detect();
+    #[cfg(not(feature = "std"))]
+    return tinyrnn::Tier::STATIC;
+}
