@@ -1222,18 +1222,31 @@ pub(crate) unsafe fn dot1<S: Simd>(
     }
 }
 
-/// The strip kind and gate count of a cell.
+/// The strip kind and gate count of a cell: `$f!(K, G, $args)` for `$kind`.
 macro_rules! by_kind {
     ($kind:expr, $f:ident, $($args:tt)*) => {
         match $kind {
-            CellKind::Lstm => $f!(kind::LSTM, 4, $($args)*),
-            CellKind::Gru => $f!(kind::GRU, 3, $($args)*),
-            CellKind::Cifg => $f!(kind::CIFG, 3, $($args)*),
-            CellKind::Rnn(RnnNonlinearity::Tanh) => $f!(kind::RNN_TANH, 1, $($args)*),
-            CellKind::Rnn(RnnNonlinearity::Relu) => $f!(kind::RNN_RELU, 1, $($args)*),
+            $crate::cell::CellKind::Lstm => $f!($crate::kernel::simd::kind::LSTM, 4, $($args)*),
+            $crate::cell::CellKind::Gru => $f!($crate::kernel::simd::kind::GRU, 3, $($args)*),
+            $crate::cell::CellKind::Cifg => $f!($crate::kernel::simd::kind::CIFG, 3, $($args)*),
+            $crate::cell::CellKind::Rnn($crate::cell::RnnNonlinearity::Tanh) => {
+                $f!($crate::kernel::simd::kind::RNN_TANH, 1, $($args)*)
+            }
+            $crate::cell::CellKind::Rnn($crate::cell::RnnNonlinearity::Relu) => {
+                $f!($crate::kernel::simd::kind::RNN_RELU, 1, $($args)*)
+            }
         }
     };
 }
+pub(crate) use by_kind;
+
+/// For [`by_kind`]: calls `f::<A, K, G>(args)`.
+macro_rules! call_kind {
+    ($k:expr, $g:literal, $f:ident::<$a:ident>($($arg:expr),*)) => {
+        $f::<$a, { $k }, $g>($($arg),*)
+    };
+}
+pub(crate) use call_kind;
 
 use super::{bias_rows, CellView, DenseView};
 use crate::cell::{CellKind, RnnNonlinearity};
@@ -1275,7 +1288,7 @@ fn check_cell(w: &CellView<'_>) {
 /// The strip arguments of `channels` independent cell steps (channel-major slices: `x` holds
 /// `channels·I` floats, `h`, `c` and `h_out` `channels·H`). Panics if a slice is too short.
 #[inline(always)]
-fn cell_args<'a>(
+pub(crate) fn cell_args<'a>(
     w: &CellView<'a>,
     x: &'a [f32],
     h: &'a [f32],
@@ -1305,29 +1318,8 @@ fn cell_args<'a>(
 }
 
 /// `channels` independent cell steps over the same weights (see [`cell_args`]), loading each
-/// weight vector once per group of `CC` channels. Panics if a slice is too short.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn cell<S: Simd, A: Activation, const NV: usize, const CC: usize>(
-    s: S,
-    w: &CellView<'_>,
-    x: &[f32],
-    h: &[f32],
-    c: &mut [f32],
-    h_out: &mut [f32],
-    channels: usize,
-) {
-    let a = cell_args(w, x, h, c, h_out, channels);
-    macro_rules! go {
-        ($k:expr, $g:literal, ) => {
-            // SAFETY: `cell_args` asserted every size `Args` documents.
-            unsafe { drive::<S, A, { $k }, $g, NV, CC>(s, &a, channels) }
-        };
-    }
-    by_kind!(w.kind, go,)
-}
-
-/// [`cell`] for weights with `G` gates and `B` bias rows known at compile time (see
+/// weight vector once per group of `CC` channels, for weights with `G` gates and `B` bias
+/// rows known at compile time (see
 /// [`super::fixed_kind`]): the cell kind is picked by `match`es on the constants, so only that
 /// kind's strips are generated (an RNN still carries both nonlinearities).
 #[inline(always)]
@@ -1365,7 +1357,8 @@ pub(crate) fn cell_fixed<S: Simd, A: Activation, const NV: usize, const CC: usiz
 /// hidden state to `hs` (`steps·H`; the last one is the new state) and updating `c`.
 /// The input projections of up to `scratch.len() / (G·H)` steps are computed together in one
 /// pass over `W_ih` (each weight vector reused for `CC` steps), then the recurrence runs from
-/// them: the same bits as stepping one sample at a time on this tier.
+/// them: the same bits as stepping one sample at a time on this tier. Panics if a slice is
+/// too short.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn sequence<S: Simd, A: Activation, const NV: usize, const CC: usize>(
@@ -1378,9 +1371,31 @@ pub(crate) fn sequence<S: Simd, A: Activation, const NV: usize, const CC: usize>
     steps: usize,
     scratch: &mut [f32],
 ) {
+    macro_rules! go {
+        ($k:expr, $g:literal, ) => {
+            sequence_kind::<S, A, { $k }, $g, NV, CC>(s, w, xs, h, c, hs, steps, scratch)
+        };
+    }
+    by_kind!(w.kind, go,)
+}
+
+/// [`sequence`] for cell kind `K` (`G` gates), which `w.kind` must be.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sequence_kind<S: Simd, A: Activation, const K: u8, const G: usize, const NV: usize, const CC: usize>(
+    s: S,
+    w: &CellView<'_>,
+    xs: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    hs: &mut [f32],
+    steps: usize,
+    scratch: &mut [f32],
+) {
     check_cell(w);
+    debug_assert_eq!(w.kind.gates(), G, "cell kind");
     let (hid, inp) = (w.hidden, w.inputs);
-    let rows = w.kind.gates() * hid;
+    let rows = G * hid;
     let chunk = scratch.len() / rows.max(1);
     assert!(chunk >= 1, "sequence scratch holds less than one step");
     assert!(xs.len() >= steps * inp && h.len() >= hid && hs.len() >= steps * hid);
@@ -1407,19 +1422,14 @@ pub(crate) fn sequence<S: Simd, A: Activation, const NV: usize, const CC: usize>
         // file (no update waits beside them), else of one vector: one-vector strips of a GRU
         // (3 gates × 2 steps on x86) wait on the multiply-add latency (AVX2 GRU I = 64 H = 64
         // took 1.14× as long per step; LSTM's 16 would not fit AVX2's registers).
-        macro_rules! project {
-            ($k:expr, $g:literal, ) => {
-                // SAFETY: sizes asserted above; `scratch` holds `n·rows` floats.
-                unsafe {
-                    if $g * NV * CC <= S::ACC_REGS {
-                        drive::<S, A, { kind::PROJ }, $g, NV, CC>(s, &proj, n)
-                    } else {
-                        drive::<S, A, { kind::PROJ }, $g, 1, CC>(s, &proj, n)
-                    }
-                }
-            };
+        // SAFETY: sizes asserted above; `scratch` holds `n·rows` floats.
+        unsafe {
+            if G * NV * CC <= S::ACC_REGS {
+                drive::<S, A, { kind::PROJ }, G, NV, CC>(s, &proj, n)
+            } else {
+                drive::<S, A, { kind::PROJ }, G, 1, CC>(s, &proj, n)
+            }
         }
-        by_kind!(w.kind, project,);
         for t in t0..t0 + n {
             let (prev, cur) = hs.split_at_mut(t * hid);
             let hp: &[f32] = if t == 0 { h } else { &prev[(t - 1) * hid..] };
@@ -1438,13 +1448,8 @@ pub(crate) fn sequence<S: Simd, A: Activation, const NV: usize, const CC: usize>
                 out: cur.as_mut_ptr(),
                 out_stride: hid,
             };
-            macro_rules! step {
-                ($k:expr, $g:literal, ) => {
-                    // SAFETY: sizes asserted above; `init` holds this step's `G·H` projections.
-                    unsafe { drive::<S, A, { $k }, $g, NV, 1>(s, &a, 1) }
-                };
-            }
-            by_kind!(w.kind, step,);
+            // SAFETY: sizes asserted above; `init` holds this step's `G·H` projections.
+            unsafe { drive::<S, A, K, G, NV, 1>(s, &a, 1) };
         }
         t0 += n;
     }
@@ -1493,13 +1498,14 @@ pub(crate) fn dense_affine<S: Simd, const NV: usize, const CC: usize>(
 /// inlines the whole kernel.
 macro_rules! entry_points {
     ($S:ty, $s:expr, nv = $nv:literal, cc = $cc:literal $(, #[$attr:meta])*) => {
+        use $crate::kernel::simd::{by_kind, call_kind, Args};
         use $crate::kernel::{CellView, DenseView};
 
         /// Multi-channel strips: groups of `CC` channels, `NV` vectors wide.
         const NV: usize = $nv;
         const CC: usize = $cc;
 
-        /// See [`crate::kernel::cell_step_multi`].
+        /// See [`crate::kernel::cell_step_multi`]. Panics if a slice is too short.
         $(#[$attr])*
         pub(crate) fn cell<A: $crate::activation::Activation>(
             w: &CellView<'_>,
@@ -1509,7 +1515,60 @@ macro_rules! entry_points {
             h_out: &mut [f32],
             channels: usize,
         ) {
-            $crate::kernel::simd::cell::<$S, A, NV, CC>($s, w, x, h, c, h_out, channels)
+            let a = $crate::kernel::simd::cell_args(w, x, h, c, h_out, channels);
+            // SAFETY: `cell_args` asserted every size `Args` documents.
+            unsafe { by_kind!(w.kind, call_kind, cell_kind::<A>(&a, channels)) }
+        }
+
+        /// [`cell`] for cell kind `K` (`G` gates): one stream (or fewer channels than a
+        /// group) and channel groups each in a function of their own. With every kind and
+        /// both in one function per tier, `cell` and [`sequence`] were most of the crate's
+        /// compile time (README, "Compile time").
+        ///
+        /// # Safety
+        /// `a` satisfies its field docs for `channels` channels.
+        $(#[$attr])*
+        #[inline]
+        unsafe fn cell_kind<A: $crate::activation::Activation, const K: u8, const G: usize>(
+            a: &Args<'_>,
+            channels: usize,
+        ) {
+            // SAFETY (both): the caller's guarantee.
+            unsafe {
+                if channels < CC {
+                    cell_one::<A, K, G>(a, channels)
+                } else {
+                    cell_group::<A, K, G>(a, channels)
+                }
+            }
+        }
+
+        /// [`cell_kind`] for fewer than `CC` channels, each stepped alone.
+        ///
+        /// # Safety
+        /// As for [`cell_kind`].
+        $(#[$attr])*
+        #[inline(never)]
+        unsafe fn cell_one<A: $crate::activation::Activation, const K: u8, const G: usize>(
+            a: &Args<'_>,
+            channels: usize,
+        ) {
+            // SAFETY: the caller's guarantee.
+            unsafe { $crate::kernel::simd::drive::<$S, A, K, G, NV, 1>($s, a, channels) }
+        }
+
+        /// [`cell_kind`] for at least `CC` channels: groups of `CC`, the rest alone.
+        ///
+        /// # Safety
+        /// As for [`cell_kind`].
+        $(#[$attr])*
+        #[inline(never)]
+        unsafe fn cell_group<A: $crate::activation::Activation, const K: u8, const G: usize>(
+            a: &Args<'_>,
+            channels: usize,
+        ) {
+            // SAFETY: the caller's guarantee.
+            unsafe { $crate::kernel::simd::drive::<$S, A, K, G, NV, CC>($s, a, channels) }
         }
 
         /// See [`crate::kernel::cell_step_fixed`].
@@ -1535,7 +1594,7 @@ macro_rules! entry_points {
             }
         }
 
-        /// See [`crate::kernel::cell_sequence`].
+        /// See [`crate::kernel::cell_sequence`]. Panics if a slice is too short.
         $(#[$attr])*
         pub(crate) fn sequence<A: $crate::activation::Activation>(
             w: &CellView<'_>,
@@ -1546,7 +1605,23 @@ macro_rules! entry_points {
             steps: usize,
             scratch: &mut [f32],
         ) {
-            $crate::kernel::simd::sequence::<$S, A, 2, CC>($s, w, xs, h, c, hs, steps, scratch)
+            by_kind!(w.kind, call_kind, sequence_kind::<A>(w, xs, h, c, hs, steps, scratch))
+        }
+
+        /// [`sequence`] for cell kind `K` (`G` gates), a function of its own (see
+        /// [`cell_kind`]; sequence mode has one stream).
+        $(#[$attr])*
+        #[inline(never)]
+        fn sequence_kind<A: $crate::activation::Activation, const K: u8, const G: usize>(
+            w: &CellView<'_>,
+            xs: &[f32],
+            h: &[f32],
+            c: &mut [f32],
+            hs: &mut [f32],
+            steps: usize,
+            scratch: &mut [f32],
+        ) {
+            $crate::kernel::simd::sequence_kind::<$S, A, K, G, 2, CC>($s, w, xs, h, c, hs, steps, scratch)
         }
 
         /// See [`crate::kernel::cell_sequence_fixed`]: [`sequence`] instantiated for the sizes.
