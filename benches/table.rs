@@ -2,8 +2,8 @@
 //! measured in the same run, plus multi-channel and sequence-mode figures.
 //!
 //! `cargo bench --bench table` prints markdown. Every figure is the median of 31 batches.
-//! `cargo bench --bench table -- sequence` (or `steps`, `multichannel`, `latency`, `uneven`, `rnn`)
-//! prints one section.
+//! `cargo bench --bench table -- sequence` (or `steps`, `multichannel`, `latency`, `uneven`, `rnn`,
+//! `runtime`) prints one section.
 //! Layers run the default (fast, vectorised) activations; one column repeats the best tier
 //! with the exact (libm) ones.
 //! Roofline = min(FMA peak, streaming rate over a buffer of the packed weights' size), both
@@ -344,6 +344,9 @@ fn main() {
         if want("rnn") {
             rnn();
         }
+        if want("runtime") {
+            runtime();
+        }
     }
 }
 
@@ -605,6 +608,61 @@ macro_rules! tier_row {
     }};
 }
 
+/// One row of the `runtime` section: the `host::Model` of a cell (I = 1) + Dense(H → 1) built
+/// from the weights `cell` and `head` pack for the const-generic layers, on every tier.
+macro_rules! runtime_row {
+    ($cell:ident, $kind:expr, $name:literal, $h:literal, $g:literal) => {{
+        let w = cell::<1, $h, $g, { kernel::bias_rows($kind) }>($kind);
+        let d = head::<$h, 1>();
+        let [weight_ih, weight_hh, bias_ih, bias_hh] = cell_pytorch($g, 1, $h);
+        let [weight, bias] = head_pytorch($h, 1);
+        let spec = host::ModelSpec {
+            input_size: 1,
+            layers: vec![
+                host::LayerSpec::Recurrent(host::RecurrentSpec {
+                    kind: $kind,
+                    input_size: 1,
+                    hidden_size: $h,
+                    weight_ih,
+                    weight_hh,
+                    bias_ih,
+                    bias_hh,
+                    initial_h: None,
+                    initial_c: None,
+                }),
+                host::LayerSpec::Dense(host::DenseSpec {
+                    input_size: $h,
+                    output_size: 1,
+                    weight,
+                    bias,
+                    activation: DenseActivation::Identity,
+                }),
+            ],
+            skip: 0,
+            prewarm: 0,
+            source: String::from("benches/table.rs"),
+        };
+        let sig = signal();
+        print!("| {} H={} |", $name, $h);
+        for tier in Tier::available() {
+            let mut model = host::Model::<Fast>::from_spec(&spec).expect("a valid spec");
+            model.set_tier(tier);
+            let mut n = 0;
+            let mut y = [0.0f32; 1];
+            let mut step = || {
+                n += 1;
+                model.step(&[black_box(sig[n & 4095])], &mut y);
+                black_box(y);
+            };
+            let rough = median_ns(100, &mut step);
+            let runtime_ns = median_ns(iters_for(rough), &mut step);
+            let mut net = Chain::new($cell::<1, $h>::new(w), Dense::<$h, 1>::new(d)).with_tier(tier);
+            print!(" {:.0} / {:.0} |", runtime_ns, one_input_step_ns(&mut net, &sig));
+        }
+        println!();
+    }};
+}
+
 /// Hidden sizes between the main table's multiples of 16 (H = 20 and 40 are common in
 /// amp models), whose last packed block is partial, beside H = 32 and 48 for reference.
 fn uneven() {
@@ -645,4 +703,19 @@ fn rnn() {
     tier_row!(Rnn, CellKind::Rnn(RnnNonlinearity::Tanh), "RNN", 64, 1);
     tier_row!(Rnn, CellKind::Rnn(RnnNonlinearity::Tanh), "RNN", 96, 1);
     tier_row!(Rnn, CellKind::Rnn(RnnNonlinearity::Tanh), "RNN", 128, 1);
+}
+
+/// The runtime-sized `host::Model` (sizes read from a file, one function per cell kind
+/// compiled in this crate) beside the const-generic layers (sizes folded into the code), one
+/// stream of a cell (I = 1) + Dense(H → 1) with the same weights: ns per step on every tier.
+fn runtime() {
+    tier_header("Runtime-sized host::Model against the const-generic layers (I = 1, + Dense H → 1), ns per step: runtime / const-generic");
+    runtime_row!(Lstm, CellKind::Lstm, "LSTM", 8, 4);
+    runtime_row!(Gru, CellKind::Gru, "GRU", 8, 3);
+    runtime_row!(Lstm, CellKind::Lstm, "LSTM", 32, 4);
+    runtime_row!(Gru, CellKind::Gru, "GRU", 32, 3);
+    runtime_row!(Lstm, CellKind::Lstm, "LSTM", 64, 4);
+    runtime_row!(Gru, CellKind::Gru, "GRU", 64, 3);
+    runtime_row!(Lstm, CellKind::Lstm, "LSTM", 128, 4);
+    runtime_row!(Gru, CellKind::Gru, "GRU", 128, 3);
 }

@@ -21,21 +21,33 @@ pub fn leak<T>(v: T) -> &'static T {
     Box::leak(Box::new(v))
 }
 
+/// A cell's random weights in PyTorch layout: `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`
+/// for `g` gates, `i` inputs and `h` hidden units.
+pub fn cell_pytorch(g: usize, i: usize, h: usize) -> [Vec<f32>; 4] {
+    let mut rng = Rng(0x1234_5678_9abc_def1 ^ (h * 31 + i) as u64);
+    let s = 1.0 / (h as f32).sqrt();
+    [rng.vec(g * h * i, s), rng.vec(g * h * h, s), rng.vec(g * h, 0.2), rng.vec(g * h, 0.2)]
+}
+
 pub fn cell<const I: usize, const H: usize, const G: usize, const B: usize>(
     kind: CellKind,
 ) -> &'static CellWeights<I, H, G, B> {
-    let mut rng = Rng(0x1234_5678_9abc_def1 ^ (H * 31 + I) as u64);
-    let s = 1.0 / (H as f32).sqrt();
+    let [w_ih, w_hh, b_ih, b_hh] = cell_pytorch(G, I, H);
     let mut w = CellWeights::<I, H, G, B>::zeroed(kind);
-    w.set_from_pytorch(&rng.vec(G * H * I, s), &rng.vec(G * H * H, s), &rng.vec(G * H, 0.2), &rng.vec(G * H, 0.2))
-        .expect("shapes");
+    w.set_from_pytorch(&w_ih, &w_hh, &b_ih, &b_hh).expect("shapes");
     leak(w)
 }
 
-pub fn head<const I: usize, const O: usize>() -> &'static DenseWeights<I, O> {
+/// A Dense head's random weights in PyTorch layout: `weight` (`o × i`) and `bias`.
+pub fn head_pytorch(i: usize, o: usize) -> [Vec<f32>; 2] {
     let mut rng = Rng(77);
+    [rng.vec(i * o, 0.3), rng.vec(o, 0.1)]
+}
+
+pub fn head<const I: usize, const O: usize>() -> &'static DenseWeights<I, O> {
+    let [weight, bias] = head_pytorch(I, O);
     let mut w = DenseWeights::<I, O>::zeroed(DenseActivation::Identity);
-    w.set_from_pytorch(&rng.vec(I * O, 0.3), &rng.vec(O, 0.1)).expect("shapes");
+    w.set_from_pytorch(&weight, &bias).expect("shapes");
     leak(w)
 }
 
