@@ -586,7 +586,10 @@ fn sequence() {
     seq_row!(Lstm, CellKind::Lstm, "LSTM", 8, 64, 4);
     seq_row!(Lstm, CellKind::Lstm, "LSTM", 16, 32, 4);
     seq_row!(Lstm, CellKind::Lstm, "LSTM", 32, 32, 4);
+    seq_row!(Lstm, CellKind::Lstm, "LSTM", 64, 32, 4);
+    seq_row!(Gru, CellKind::Gru, "GRU", 8, 16, 3);
     seq_row!(Gru, CellKind::Gru, "GRU", 8, 32, 3);
+    seq_row!(Gru, CellKind::Gru, "GRU", 64, 32, 3);
     seq_row!(Gru, CellKind::Gru, "GRU", 16, 64, 3);
     seq_row!(Gru, CellKind::Gru, "GRU", 32, 64, 3);
     seq_row!(Gru, CellKind::Gru, "GRU", 64, 64, 3);

@@ -238,8 +238,9 @@ pub fn cell_step_traced<A: Activation, S: scalar::GateSink + ?Sized>(
 /// hidden state is written to `hs` (`steps·H`, the last one is the final state); `c` is
 /// updated in place. The input projections `W_ih·x_t + b` of as many steps as fit in
 /// `scratch` (`G·H` floats per step, `G` = gates) are computed in one pass over `W_ih`
-/// before the recurrence runs from them: the same bits as `steps` calls of [`cell_step_on`]
-/// on the same tier.
+/// before the recurrence runs from them (on AVX-512 with `H ≤ 32` and `I ≤ H`, where that
+/// pass does not pay, the steps run one at a time): the same bits as `steps` calls of
+/// [`cell_step_on`] on the same tier.
 ///
 /// Panics if a slice is too short or `scratch` holds less than one step.
 #[allow(clippy::too_many_arguments)]

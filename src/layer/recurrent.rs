@@ -254,7 +254,9 @@ impl<const I: usize, const H: usize, const G: usize, const B: usize, const S: us
     /// (same length as `xs`). The input projections `W_ih·x_t` of up to
     /// [`SEQUENCE_CHUNK`] steps are computed in one pass over `W_ih` (a stack scratch of
     /// `SEQUENCE_CHUNK·G·H` floats) before the recurrence runs from them, which pays off when
-    /// `I` is not tiny. Same bits as calling [`Self::step_typed`] per input on this tier.
+    /// `I` is not tiny. On AVX-512, where that pass does not pay (`H ≤ 32` and `I ≤ H`), the
+    /// inputs are stepped one at a time. Same bits as calling [`Self::step_typed`] per input
+    /// on this tier.
     ///
     /// Panics if `hs.len() != xs.len()`.
     pub fn process_sequence(&mut self, xs: &[[f32; I]], hs: &mut [[f32; H]]) {
