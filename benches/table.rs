@@ -260,14 +260,21 @@ struct Row {
 
 /// Median ns per step of a one-input, one-output network fed `sig`.
 fn one_input_step_ns(net: &mut impl Network, sig: &[f32]) -> f64 {
-    let mut n = 0;
-    let mut step = || {
-        n += 1;
-        let y: [f32; 1] = net.step_array(&[black_box(sig[n & 4095])]);
+    signal_step_ns(sig, |x| {
+        let y: [f32; 1] = net.step_array(&[x]);
         black_box(y);
+    })
+}
+
+/// Median ns of `step(x)`, `x` the test signal's samples in turn (one input).
+fn signal_step_ns(sig: &[f32], mut step: impl FnMut(f32)) -> f64 {
+    let mut n = 0;
+    let mut f = || {
+        n += 1;
+        step(black_box(sig[n & 4095]));
     };
-    let rough = median_ns(100, &mut step);
-    median_ns(iters_for(rough), &mut step)
+    let rough = median_ns(100, &mut f);
+    median_ns(iters_for(rough), &mut f)
 }
 
 macro_rules! step_row {
@@ -650,15 +657,11 @@ macro_rules! runtime_row {
         for tier in Tier::available() {
             let mut model = host::Model::<Fast>::from_spec(&spec).expect("a valid spec");
             model.set_tier(tier);
-            let mut n = 0;
             let mut y = [0.0f32; 1];
-            let mut step = || {
-                n += 1;
-                model.step(&[black_box(sig[n & 4095])], &mut y);
+            let runtime_ns = signal_step_ns(&sig, |x| {
+                model.step(&[x], &mut y);
                 black_box(y);
-            };
-            let rough = median_ns(100, &mut step);
-            let runtime_ns = median_ns(iters_for(rough), &mut step);
+            });
             let mut net = Chain::new($cell::<1, $h>::new(w), Dense::<$h, 1>::new(d)).with_tier(tier);
             print!(" {:.0} / {:.0} |", runtime_ns, one_input_step_ns(&mut net, &sig));
         }

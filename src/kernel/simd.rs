@@ -1319,9 +1319,10 @@ pub(crate) fn cell_args<'a>(
 
 /// `channels` independent cell steps over the same weights (see [`cell_args`]), loading each
 /// weight vector once per group of `CC` channels, for weights with `G` gates and `B` bias
-/// rows known at compile time (see
-/// [`super::fixed_kind`]): the cell kind is picked by `match`es on the constants, so only that
-/// kind's strips are generated (an RNN still carries both nonlinearities).
+/// rows known at compile time (see [`super::fixed_kind`]): the cell kind is picked by
+/// `match`es on the constants, so only that kind's strips are generated (an RNN still
+/// carries both nonlinearities). The runtime-sized steps pick the kind in the tiers' entry
+/// points (`entry_points!`), one function per kind.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn cell_fixed<S: Simd, A: Activation, const NV: usize, const CC: usize, const G: usize, const B: usize>(
@@ -1409,23 +1410,9 @@ pub(crate) fn sequence_kind<S: Simd, A: Activation, const K: u8, const G: usize,
     if S::LANES == BLOCK && hid <= 2 * BLOCK && inp <= hid {
         for t in 0..steps {
             let (prev, cur) = hs.split_at_mut(t * hid);
-            let a = Args {
-                hidden: hid,
-                inputs: inp,
-                wx: w.wx,
-                wh: w.wh,
-                b: w.b,
-                init: w.b,
-                init_stride: 0,
-                xpart: true,
-                x: &xs[t * inp..],
-                h: if t == 0 { h } else { &prev[(t - 1) * hid..] },
-                c: c.as_mut_ptr(),
-                out: cur.as_mut_ptr(),
-                out_stride: hid,
-            };
-            // SAFETY: sizes asserted above (`xs` holds this step's `I` inputs, `cur` its `H`
-            // outputs); `init` is the bias, `G·H` floats.
+            let hp = if t == 0 { h } else { &prev[(t - 1) * hid..] };
+            let a = cell_args(w, &xs[t * inp..], hp, c, cur, 1);
+            // SAFETY: `cell_args` asserted every size `Args` documents.
             unsafe { drive::<S, A, K, G, NV, 1>(s, &a, 1) };
         }
         return;
