@@ -262,3 +262,83 @@ fn env_value_picks_the_tier_or_says_why_not() {
         }
     }
 }
+
+/// The runtime-sized `host::Model` picks its layers' kernels once per tier (`set_tier`);
+/// on every tier, for every cell kind and both activations, its steps are the bits of the
+/// runtime-sized kernel functions it used to call per step (`kernel::cell_step_on`,
+/// `kernel::dense_on`), which the test above ties to the const-generic layers.
+#[cfg(feature = "std")]
+#[test]
+fn runtime_model_runs_the_tiers_kernels_bitwise() {
+    fn model<A: Activation, const I: usize, const H: usize, const G: usize, const B: usize>(
+        kind: CellKind,
+        rng: &mut Rng,
+    ) {
+        const O: usize = 3;
+        let s = 1.5 / (H as f32).sqrt();
+        let [wih, whh, bih, bhh] =
+            [rng.vec(G * H * I, s), rng.vec(G * H * H, s), rng.vec(G * H, 0.3), rng.vec(G * H, 0.3)];
+        let (wd, bd) = (rng.vec(O * H, 0.5), rng.vec(O, 0.5));
+        let h0 = rng.vec(H, 0.5);
+        let c0 = kind.has_cell_state().then(|| rng.vec(H, 0.5));
+        let mut cell = CellWeights::<I, H, G, B>::zeroed(kind);
+        cell.set_from_pytorch(&wih, &whh, &bih, &bhh).expect("shapes");
+        let mut dense = DenseWeights::<H, O>::zeroed(DenseActivation::Tanh);
+        dense.set_from_pytorch(&wd, &bd).expect("shapes");
+        let spec = host::ModelSpec {
+            input_size: I,
+            layers: vec![
+                host::LayerSpec::Recurrent(host::RecurrentSpec {
+                    kind,
+                    input_size: I,
+                    hidden_size: H,
+                    weight_ih: wih,
+                    weight_hh: whh,
+                    bias_ih: bih,
+                    bias_hh: bhh,
+                    initial_h: Some(h0.clone()),
+                    initial_c: c0.clone(),
+                }),
+                host::LayerSpec::Dense(host::DenseSpec {
+                    input_size: H,
+                    output_size: O,
+                    weight: wd,
+                    bias: bd,
+                    activation: DenseActivation::Tanh,
+                }),
+            ],
+            skip: 0,
+            prewarm: 0,
+            source: String::from("tests/tiers.rs"),
+        };
+        let mut m = host::Model::<A>::from_spec(&spec).expect("a valid spec");
+        let xs = rng.vec(I * 12, 2.0);
+        for tier in Tier::available() {
+            m.set_tier(tier);
+            assert_eq!(m.tier(), tier);
+            m.reset();
+            let (mut h, mut c, mut h_new) = (h0.clone(), c0.clone().unwrap_or_default(), vec![0.0; H]);
+            let (mut y, mut y_ref) = ([0.0; O], [0.0; O]);
+            for (t, x) in xs.chunks_exact(I).enumerate() {
+                kernel::cell_step_on::<A>(tier, &cell.view(), x, &h, &mut c, &mut h_new);
+                h.copy_from_slice(&h_new);
+                kernel::dense_on::<A>(tier, &dense.view(), &h, &mut y_ref);
+                m.step(x, &mut y);
+                assert_eq!(y, y_ref, "{kind:?} {:?} {tier:?} step {t}", A::KIND);
+                if t == 6 {
+                    let mut snap = h.clone();
+                    snap.extend_from_slice(&c);
+                    assert_eq!(m.snapshot(), snap, "{kind:?} {:?} {tier:?} snapshot", A::KIND);
+                }
+            }
+        }
+    }
+    let mut rng = Rng(43);
+    model::<Fast, 3, 37, 4, 4>(CellKind::Lstm, &mut rng);
+    model::<Exact, 1, 8, 4, 4>(CellKind::Lstm, &mut rng);
+    model::<Fast, 5, 20, 3, 4>(CellKind::Gru, &mut rng);
+    model::<Exact, 5, 20, 3, 4>(CellKind::Gru, &mut rng);
+    model::<Fast, 2, 9, 3, 3>(CellKind::Cifg, &mut rng);
+    model::<Exact, 4, 17, 1, 1>(CellKind::Rnn(RnnNonlinearity::Tanh), &mut rng);
+    model::<Fast, 2, 33, 1, 1>(CellKind::Rnn(RnnNonlinearity::Relu), &mut rng);
+}

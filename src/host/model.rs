@@ -8,23 +8,30 @@ use super::spec::{LayerSpec, LoadError, ModelSpec};
 use crate::activation::{Activation, DefaultActivation};
 use crate::cell::{CellKind, DenseActivation};
 use crate::kernel::aligned::AlignedVec;
+use crate::kernel::prepared::{CellKernel, DenseKernel};
 use crate::kernel::{self, layout, CellView, DenseView, Tier};
 
-/// One layer of a [`Model`]: packed weights plus its state and output buffers.
+/// One layer of a [`Model`]: packed weights plus its state and output buffers, and its
+/// kernel, picked for the model's tier when it is set.
 #[derive(Clone, Debug)]
-enum RtLayer {
+enum RtLayer<A> {
     Recurrent {
+        kernel: CellKernel<A>,
         kind: CellKind,
         inputs: usize,
         hidden: usize,
         wx: AlignedVec,
         wh: AlignedVec,
         b: Vec<f32>,
-        /// `h`, then `c` for cells with a cell state.
-        state: Vec<f32>,
+        /// The hidden state.
+        h: Vec<f32>,
+        /// The cell state (LSTM, CIFG; empty for the other cells).
+        c: Vec<f32>,
+        /// The step's new hidden state, then swapped with `h`.
         h_new: Vec<f32>,
     },
     Dense {
+        kernel: DenseKernel<A>,
         activation: DenseActivation,
         inputs: usize,
         outputs: usize,
@@ -34,30 +41,46 @@ enum RtLayer {
     },
 }
 
-impl RtLayer {
-    fn forward<A: Activation>(&mut self, tier: Tier, x: &[f32]) -> &[f32] {
+impl<A: Activation> RtLayer<A> {
+    #[inline]
+    fn forward(&mut self, x: &[f32]) -> &[f32] {
         match self {
-            RtLayer::Recurrent { kind, inputs, hidden, wx, wh, b, state, h_new } => {
+            RtLayer::Recurrent { kernel, kind, inputs, hidden, wx, wh, b, h, c, h_new } => {
                 let view =
                     CellView { kind: *kind, inputs: *inputs, hidden: *hidden, wx: wx.as_slice(), wh: wh.as_slice(), b };
-                let (h, c) = state.split_at_mut(*hidden);
-                kernel::cell_step_on::<A>(tier, &view, x, h, c, h_new);
-                h.copy_from_slice(h_new);
+                kernel.step(&view, x, h, c, h_new);
+                core::mem::swap(h, h_new);
                 h
             }
-            RtLayer::Dense { activation, inputs, outputs, w, b, out } => {
+            RtLayer::Dense { kernel, activation, inputs, outputs, w, b, out } => {
                 let view =
                     DenseView { activation: *activation, inputs: *inputs, outputs: *outputs, w: w.as_slice(), b };
-                kernel::dense_on::<A>(tier, &view, x, out);
+                kernel.step(&view, x, out);
                 out
             }
         }
     }
 
-    fn state_mut(&mut self) -> &mut [f32] {
+    /// Picks the layer's kernel for `tier`.
+    fn set_tier(&mut self, tier: Tier) {
         match self {
-            RtLayer::Recurrent { state, .. } => state,
-            RtLayer::Dense { .. } => &mut [],
+            RtLayer::Recurrent { kernel, kind, .. } => *kernel = CellKernel::new(tier, *kind),
+            RtLayer::Dense { kernel, .. } => *kernel = DenseKernel::new(tier),
+        }
+    }
+
+    /// Copies this layer's part of a snapshot (`h`, then `c`) from the front of `state`;
+    /// returns the rest.
+    fn read_state<'s>(&mut self, state: &'s [f32]) -> &'s [f32] {
+        match self {
+            RtLayer::Recurrent { h, c, .. } => {
+                let (sh, rest) = state.split_at(h.len());
+                let (sc, rest) = rest.split_at(c.len());
+                h.copy_from_slice(sh);
+                c.copy_from_slice(sc);
+                rest
+            }
+            RtLayer::Dense { .. } => state,
         }
     }
 }
@@ -69,7 +92,7 @@ impl RtLayer {
 /// initial state advanced by its `prewarm` zero-input samples, computed once at build time.
 #[derive(Clone, Debug)]
 pub struct Model<A = DefaultActivation> {
-    layers: Vec<RtLayer>,
+    layers: Vec<RtLayer<A>>,
     input_size: usize,
     output_size: usize,
     skip: usize,
@@ -98,23 +121,24 @@ impl<A: Activation> Model<A> {
                     layout::pack_into(&r.weight_ih, inp, g, hid, wx.as_mut_slice());
                     layout::pack_into(&r.weight_hh, hid, g, hid, wh.as_mut_slice());
                     layout::fold_bias_into(r.kind, hid, &r.bias_ih, &r.bias_hh, &mut b);
-                    let n_state = if r.kind.has_cell_state() { 2 } else { 1 };
-                    let mut state = std::vec![0.0; n_state * hid];
-                    if let Some(h0) = &r.initial_h {
-                        state[..hid].copy_from_slice(h0);
-                    }
-                    if let (Some(c0), true) = (&r.initial_c, n_state == 2) {
-                        state[hid..].copy_from_slice(c0);
-                    }
-                    initial_state.extend_from_slice(&state);
+                    let h = r.initial_h.clone().unwrap_or_else(|| std::vec![0.0; hid]);
+                    let c = match (&r.initial_c, r.kind.has_cell_state()) {
+                        (_, false) => Vec::new(),
+                        (Some(c0), true) => c0.clone(),
+                        (None, true) => std::vec![0.0; hid],
+                    };
+                    initial_state.extend_from_slice(&h);
+                    initial_state.extend_from_slice(&c);
                     layers.push(RtLayer::Recurrent {
+                        kernel: CellKernel::new(Tier::SCALAR, r.kind),
                         kind: r.kind,
                         inputs: inp,
                         hidden: hid,
                         wx,
                         wh,
                         b,
-                        state,
+                        h,
+                        c,
                         h_new: std::vec![0.0; hid],
                     });
                 }
@@ -122,6 +146,7 @@ impl<A: Activation> Model<A> {
                     let mut w = AlignedVec::zeroed(d.output_size * d.input_size);
                     layout::pack_into(&d.weight, d.input_size, 1, d.output_size, w.as_mut_slice());
                     layers.push(RtLayer::Dense {
+                        kernel: DenseKernel::new(Tier::SCALAR),
                         activation: d.activation,
                         inputs: d.input_size,
                         outputs: d.output_size,
@@ -152,7 +177,7 @@ impl<A: Activation> Model<A> {
             }
             model.initial_state = model.snapshot();
         }
-        model.tier = tier;
+        model.set_tier(tier);
         Ok(model)
     }
 
@@ -174,6 +199,9 @@ impl<A: Activation> Model<A> {
     /// Runs the model on another kernel tier from now on.
     pub fn set_tier(&mut self, tier: Tier) {
         self.tier = tier;
+        for layer in &mut self.layers {
+            layer.set_tier(tier);
+        }
     }
 
     /// One time step. Panics only if a slice length differs from the model's sizes.
@@ -181,10 +209,9 @@ impl<A: Activation> Model<A> {
     pub fn step(&mut self, input: &[f32], output: &mut [f32]) {
         assert_eq!(input.len(), self.input_size, "input length differs from the model's input size");
         assert_eq!(output.len(), self.output_size, "output length differs from the model's output size");
-        let tier = self.tier;
         let mut y: &[f32] = input;
         for layer in &mut self.layers {
-            y = layer.forward::<A>(tier, y);
+            y = layer.forward(y);
         }
         output.copy_from_slice(y);
         for (o, x) in output.iter_mut().zip(&input[..self.skip]) {
@@ -226,8 +253,9 @@ impl<A: Activation> Model<A> {
     pub fn snapshot(&self) -> Vec<f32> {
         let mut s = Vec::with_capacity(self.state_len());
         for layer in &self.layers {
-            if let RtLayer::Recurrent { state, .. } = layer {
-                s.extend_from_slice(state);
+            if let RtLayer::Recurrent { h, c, .. } = layer {
+                s.extend_from_slice(h);
+                s.extend_from_slice(c);
             }
         }
         s
@@ -241,11 +269,8 @@ impl<A: Activation> Model<A> {
 }
 
 /// Copies a snapshot (layer states back to back) into the layers.
-fn write_state(layers: &mut [RtLayer], mut state: &[f32]) {
+fn write_state<A: Activation>(layers: &mut [RtLayer<A>], mut state: &[f32]) {
     for layer in layers {
-        let s = layer.state_mut();
-        let (head, tail) = state.split_at(s.len());
-        s.copy_from_slice(head);
-        state = tail;
+        state = layer.read_state(state);
     }
 }

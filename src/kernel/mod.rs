@@ -35,6 +35,8 @@ pub mod activation;
 #[cfg(feature = "std")]
 pub mod aligned;
 pub mod layout;
+#[cfg(feature = "std")]
+pub(crate) mod prepared;
 pub mod scalar;
 #[cfg(any(
     target_arch = "x86_64",
