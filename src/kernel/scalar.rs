@@ -66,7 +66,10 @@ fn preactivations<const G: usize, const U: usize>(
 /// Calls `unit(j, xs, hs)` for every hidden unit in order, with its gates' pre-activations
 /// after the input part (`xs`) and in full (`hs`). A block's pre-activations are computed
 /// first ([`block_preactivations`]), then `unit` runs for each of its units: one call site,
-/// so the cell's per-unit code is inlined into one loop.
+/// so the cell's per-unit code is inlined into one loop. The cells' `unit` closures are
+/// `#[inline(always)]` all the same: one build left them out of line (a call per unit; the
+/// table bench's scalar steps took 1.2–1.6× as long) once the runtime-sized model had become
+/// one more caller of the scalar step.
 #[inline(always)]
 fn for_each_unit<const G: usize, const PORTABLE: bool>(
     w: &CellView<'_>,
@@ -277,16 +280,23 @@ fn lstm_traced<A: Activation, S: GateSink + ?Sized, const PORTABLE: bool>(
     sink: &mut S,
 ) {
     let (c, h_out) = (&mut c[..w.hidden], &mut h_out[..w.hidden]);
-    for_each_unit::<4, PORTABLE>(w, x, h, false, |j, _, a| {
-        let i = A::sigmoid(a[0]);
-        let f = A::sigmoid(a[1]);
-        let g = A::tanh(a[2]);
-        let o = A::sigmoid(a[3]);
-        sink.record(j, [i, f, g, o]);
-        let cj = f * c[j] + i * g;
-        c[j] = cj;
-        h_out[j] = o * A::tanh(cj);
-    });
+    for_each_unit::<4, PORTABLE>(
+        w,
+        x,
+        h,
+        false,
+        #[inline(always)]
+        |j, _, a| {
+            let i = A::sigmoid(a[0]);
+            let f = A::sigmoid(a[1]);
+            let g = A::tanh(a[2]);
+            let o = A::sigmoid(a[3]);
+            sink.record(j, [i, f, g, o]);
+            let cj = f * c[j] + i * g;
+            c[j] = cj;
+            h_out[j] = o * A::tanh(cj);
+        },
+    );
 }
 
 /// Coupled-gate LSTM: gates i, g, o; `c' = g·i + c·(1 − i)`, `h' = o·tanh(c')`.
@@ -303,15 +313,22 @@ fn cifg_traced<A: Activation, S: GateSink + ?Sized, const PORTABLE: bool>(
     h_out: &mut [f32],
     sink: &mut S,
 ) {
-    for_each_unit::<3, PORTABLE>(w, x, h, false, |j, _, a| {
-        let i = A::sigmoid(a[0]);
-        let g = A::tanh(a[1]);
-        let o = A::sigmoid(a[2]);
-        sink.record(j, [i, g, o, 0.0]);
-        let cj = g * i + c[j] * (1.0 - i);
-        c[j] = cj;
-        h_out[j] = o * A::tanh(cj);
-    });
+    for_each_unit::<3, PORTABLE>(
+        w,
+        x,
+        h,
+        false,
+        #[inline(always)]
+        |j, _, a| {
+            let i = A::sigmoid(a[0]);
+            let g = A::tanh(a[1]);
+            let o = A::sigmoid(a[2]);
+            sink.record(j, [i, g, o, 0.0]);
+            let cj = g * i + c[j] * (1.0 - i);
+            c[j] = cj;
+            h_out[j] = o * A::tanh(cj);
+        },
+    );
 }
 
 /// GRU (reset-after): `n = tanh(W_in x + b_in + r·(W_hn h + b_hn))`, `h' = (1 − z)·n + z·h`.
@@ -327,14 +344,21 @@ fn gru_traced<A: Activation, S: GateSink + ?Sized, const PORTABLE: bool>(
     h_out: &mut [f32],
     sink: &mut S,
 ) {
-    for_each_unit::<3, PORTABLE>(w, x, h, true, |j, xs, hs| {
-        let r = A::sigmoid(hs[0]);
-        let z = A::sigmoid(hs[1]);
-        let (nx, nh) = (xs[2], hs[2]);
-        let n = A::tanh(nx + r * nh);
-        sink.record(j, [r, z, n, nh]);
-        h_out[j] = (1.0 - z) * n + z * h[j];
-    });
+    for_each_unit::<3, PORTABLE>(
+        w,
+        x,
+        h,
+        true,
+        #[inline(always)]
+        |j, xs, hs| {
+            let r = A::sigmoid(hs[0]);
+            let z = A::sigmoid(hs[1]);
+            let (nx, nh) = (xs[2], hs[2]);
+            let n = A::tanh(nx + r * nh);
+            sink.record(j, [r, z, n, nh]);
+            h_out[j] = (1.0 - z) * n + z * h[j];
+        },
+    );
 }
 
 /// Vanilla RNN: `h' = act(W_ih x + b_ih + W_hh h + b_hh)`.
@@ -350,12 +374,19 @@ fn rnn_impl<A: Activation, const PORTABLE: bool>(
     h: &[f32],
     h_out: &mut [f32],
 ) {
-    for_each_unit::<1, PORTABLE>(w, x, h, false, |j, _, a| {
-        h_out[j] = match nl {
-            RnnNonlinearity::Tanh => A::tanh(a[0]),
-            RnnNonlinearity::Relu => relu(a[0]),
-        };
-    });
+    for_each_unit::<1, PORTABLE>(
+        w,
+        x,
+        h,
+        false,
+        #[inline(always)]
+        |j, _, a| {
+            h_out[j] = match nl {
+                RnnNonlinearity::Tanh => A::tanh(a[0]),
+                RnnNonlinearity::Relu => relu(a[0]),
+            };
+        },
+    );
 }
 
 /// Dense: `y = act(W x + b)`.
