@@ -662,8 +662,16 @@ macro_rules! runtime_row {
                 model.step(&[x], &mut y);
                 black_box(y);
             });
+            // `process_block` over 256-frame blocks of the same signal, ns per frame.
+            let mut ys = [0.0f32; 256];
+            let mut block = || {
+                model.process_block(black_box(&sig[..256]), &mut ys);
+                black_box(&ys);
+            };
+            let rough = median_ns(3, &mut block);
+            let block_ns = median_ns(iters_for(rough), &mut block) / 256.0;
             let mut net = Chain::new($cell::<1, $h>::new(w), Dense::<$h, 1>::new(d)).with_tier(tier);
-            print!(" {:.0} / {:.0} |", runtime_ns, one_input_step_ns(&mut net, &sig));
+            print!(" {:.0} / {:.0} / {:.0} |", runtime_ns, block_ns, one_input_step_ns(&mut net, &sig));
         }
         println!();
     }};
@@ -713,9 +721,13 @@ fn rnn() {
 
 /// The runtime-sized `host::Model` (sizes read from a file, one function per cell kind
 /// compiled in this crate) beside the const-generic layers (sizes folded into the code), one
-/// stream of a cell (I = 1) + Dense(H → 1) with the same weights: ns per step on every tier.
+/// stream of a cell (I = 1) + Dense(H → 1) with the same weights: ns per step on every tier,
+/// for the model stepped per sample and over 256-sample blocks.
 fn runtime() {
-    tier_header("Runtime-sized host::Model against the const-generic layers (I = 1, + Dense H → 1), ns per step: runtime / const-generic");
+    tier_header(
+        "Runtime-sized host::Model against the const-generic layers (I = 1, + Dense H → 1), ns per step: \
+         runtime step / runtime process_block (256 frames) / const-generic step",
+    );
     runtime_row!(Lstm, CellKind::Lstm, "LSTM", 8, 4);
     runtime_row!(Gru, CellKind::Gru, "GRU", 8, 3);
     runtime_row!(Lstm, CellKind::Lstm, "LSTM", 32, 4);

@@ -342,3 +342,80 @@ fn runtime_model_runs_the_tiers_kernels_bitwise() {
     model::<Exact, 4, 17, 1, 1>(CellKind::Rnn(RnnNonlinearity::Tanh), &mut rng);
     model::<Fast, 2, 33, 1, 1>(CellKind::Rnn(RnnNonlinearity::Relu), &mut rng);
 }
+
+/// `host::Model::process_block` runs layer by layer over blocks of frames (sequence mode,
+/// Dense layers over all the frames at once): on every tier, for every cell kind, both
+/// activations and a frame count that is no multiple of its block, the outputs and the
+/// state are those of stepping frame by frame.
+#[cfg(feature = "std")]
+#[test]
+fn runtime_model_process_block_equals_stepping() {
+    fn recurrent(kind: CellKind, i: usize, h: usize, rng: &mut Rng) -> host::LayerSpec {
+        let (g, s) = (kind.gates(), 1.5 / (h as f32).sqrt());
+        host::LayerSpec::Recurrent(host::RecurrentSpec {
+            kind,
+            input_size: i,
+            hidden_size: h,
+            weight_ih: rng.vec(g * h * i, s),
+            weight_hh: rng.vec(g * h * h, s),
+            bias_ih: rng.vec(g * h, 0.3),
+            bias_hh: rng.vec(g * h, 0.3),
+            initial_h: Some(rng.vec(h, 0.5)),
+            initial_c: kind.has_cell_state().then(|| rng.vec(h, 0.5)),
+        })
+    }
+    fn dense(i: usize, o: usize, activation: DenseActivation, rng: &mut Rng) -> host::LayerSpec {
+        host::LayerSpec::Dense(host::DenseSpec {
+            input_size: i,
+            output_size: o,
+            weight: rng.vec(o * i, 0.5),
+            bias: rng.vec(o, 0.5),
+            activation,
+        })
+    }
+    fn check<A: Activation>(kind: CellKind, rng: &mut Rng) {
+        let spec = host::ModelSpec {
+            input_size: 3,
+            layers: vec![
+                recurrent(kind, 3, 21, rng),
+                dense(21, 9, DenseActivation::Tanh, rng),
+                recurrent(CellKind::Gru, 9, 17, rng),
+                dense(17, 2, DenseActivation::Identity, rng),
+            ],
+            skip: 2,
+            prewarm: 0,
+            source: String::from("tests/tiers.rs"),
+        };
+        let frames = 150;
+        let xs = rng.vec(3 * frames, 2.0);
+        let mut stepped = host::Model::<A>::from_spec(&spec).expect("a valid spec");
+        for tier in Tier::available() {
+            stepped.set_tier(tier);
+            stepped.reset();
+            let mut blocked = stepped.clone();
+            let mut want = vec![0.0; 2 * frames];
+            for (x, y) in xs.chunks_exact(3).zip(want.chunks_exact_mut(2)) {
+                stepped.step(x, y);
+            }
+            // Two calls, the first ending inside a block.
+            let mut got = vec![0.0; 2 * frames];
+            let (x0, x1) = xs.split_at(3 * 70);
+            let (y0, y1) = got.split_at_mut(2 * 70);
+            blocked.process_block(x0, y0);
+            blocked.process_block(x1, y1);
+            assert_eq!(got, want, "{kind:?} {:?} {tier:?}", A::KIND);
+            assert_eq!(blocked.snapshot(), stepped.snapshot(), "{kind:?} {:?} {tier:?} state", A::KIND);
+        }
+    }
+    let mut rng = Rng(47);
+    for kind in [
+        CellKind::Lstm,
+        CellKind::Gru,
+        CellKind::Cifg,
+        CellKind::Rnn(RnnNonlinearity::Tanh),
+        CellKind::Rnn(RnnNonlinearity::Relu),
+    ] {
+        check::<Fast>(kind, &mut rng);
+        check::<Exact>(kind, &mut rng);
+    }
+}
