@@ -1,5 +1,6 @@
 //! Instruction counts (gungraun, i.e. callgrind): 100 steps of LSTM/GRU/RNN (I = 1) + Dense(H → 1)
-//! per kernel tier. Unlike timings on this shared machine these are exact and repeatable, so
+//! per kernel tier, and of the runtime-sized `host::Model` of the same layers (`step` per
+//! frame, and `process_block`). Unlike timings on this shared machine these are exact and repeatable, so
 //! they show what a kernel change does to the work per step (the README's "Instruction
 //! counts" table divides them by 100). x86-64 Linux only, and only with `--cfg tinyrnn_icount`
 //! (which brings in gungraun; otherwise this is an empty program):
@@ -149,13 +150,113 @@ mod icount {
     }
 
     library_benchmark_group!(name = steps; benchmarks = lstm_100_steps, gru_100_steps, rnn_100_steps);
+
+    /// The runtime-sized `host::Model` of a cell (I = 1) + Dense(H → 1), the same weights as
+    /// the const-generic rows, on `isa`, warmed up like them; `block` runs the counted frames
+    /// with one `process_block` call (a 64-frame block and a 36-frame one), else `step` per
+    /// frame.
+    fn runtime(kind: CellKind, h: usize, isa: Isa, block: bool) -> Steps {
+        let [weight_ih, weight_hh, bias_ih, bias_hh] = cell_pytorch(kind.gates(), 1, h);
+        let [weight, bias] = head_pytorch(h, 1);
+        let spec = host::ModelSpec {
+            input_size: 1,
+            layers: vec![
+                host::LayerSpec::Recurrent(host::RecurrentSpec {
+                    kind,
+                    input_size: 1,
+                    hidden_size: h,
+                    weight_ih,
+                    weight_hh,
+                    bias_ih,
+                    bias_hh,
+                    initial_h: None,
+                    initial_c: None,
+                }),
+                host::LayerSpec::Dense(host::DenseSpec {
+                    input_size: h,
+                    output_size: 1,
+                    weight,
+                    bias,
+                    activation: DenseActivation::Identity,
+                }),
+            ],
+            skip: 0,
+            prewarm: 0,
+            source: String::from("benches/icount.rs"),
+        };
+        let mut model = host::Model::<Fast>::from_spec(&spec).expect("a valid spec");
+        model.set_tier(Tier::new(isa).expect("this CPU runs the tier"));
+        let sig = signal();
+        let mut y = vec![0.0; STEPS];
+        model.process_block(&sig[..STEPS], &mut y);
+        Box::new(move || {
+            let x = black_box(&sig[STEPS..2 * STEPS]);
+            if block {
+                model.process_block(x, &mut y);
+            } else {
+                for (x, y) in x.iter().zip(y.iter_mut()) {
+                    model.step(core::slice::from_ref(x), core::slice::from_mut(y));
+                }
+            }
+            y.iter().sum()
+        })
+    }
+
+    /// Setup (not counted): the runtime-sized LSTM-`h` model on `isa`, stepped per frame.
+    pub fn setup_runtime_lstm(h: usize, isa: Isa) -> Steps {
+        runtime(CellKind::Lstm, h, isa, false)
+    }
+
+    /// Setup (not counted): the runtime-sized GRU-`h` model on `isa`, stepped per frame.
+    pub fn setup_runtime_gru(h: usize, isa: Isa) -> Steps {
+        runtime(CellKind::Gru, h, isa, false)
+    }
+
+    /// Setup (not counted): the runtime-sized LSTM-`h` model on `isa`, one `process_block`.
+    pub fn setup_block_lstm(h: usize, isa: Isa) -> Steps {
+        runtime(CellKind::Lstm, h, isa, true)
+    }
+
+    /// Setup (not counted): the runtime-sized GRU-`h` model on `isa`, one `process_block`.
+    pub fn setup_block_gru(h: usize, isa: Isa) -> Steps {
+        runtime(CellKind::Gru, h, isa, true)
+    }
+
+    #[library_benchmark]
+    #[bench::lstm_h8_avx2(args = (8, Isa::Avx2), setup = setup_runtime_lstm)]
+    #[bench::lstm_h32_avx2(args = (32, Isa::Avx2), setup = setup_runtime_lstm)]
+    #[bench::lstm_h128_avx2(args = (128, Isa::Avx2), setup = setup_runtime_lstm)]
+    #[bench::gru_h8_sse2(args = (8, Isa::Sse2), setup = setup_runtime_gru)]
+    #[bench::gru_h8_avx2(args = (8, Isa::Avx2), setup = setup_runtime_gru)]
+    #[bench::gru_h32_avx2(args = (32, Isa::Avx2), setup = setup_runtime_gru)]
+    #[bench::gru_h128_avx2(args = (128, Isa::Avx2), setup = setup_runtime_gru)]
+    pub fn runtime_100_steps(steps: Steps) -> f32 {
+        run(steps)
+    }
+
+    #[library_benchmark]
+    #[bench::lstm_h8_avx2(args = (8, Isa::Avx2), setup = setup_block_lstm)]
+    #[bench::lstm_h32_avx2(args = (32, Isa::Avx2), setup = setup_block_lstm)]
+    #[bench::lstm_h128_avx2(args = (128, Isa::Avx2), setup = setup_block_lstm)]
+    #[bench::gru_h8_sse2(args = (8, Isa::Sse2), setup = setup_block_gru)]
+    #[bench::gru_h8_avx2(args = (8, Isa::Avx2), setup = setup_block_gru)]
+    #[bench::gru_h32_avx2(args = (32, Isa::Avx2), setup = setup_block_gru)]
+    #[bench::gru_h128_avx2(args = (128, Isa::Avx2), setup = setup_block_gru)]
+    pub fn runtime_100_frames_process_block(steps: Steps) -> f32 {
+        run(steps)
+    }
+
+    library_benchmark_group!(
+        name = runtime_model;
+        benchmarks = runtime_100_steps, runtime_100_frames_process_block
+    );
 }
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux", tinyrnn_icount))]
 use icount::*;
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux", tinyrnn_icount))]
-gungraun::main!(library_benchmark_groups = steps);
+gungraun::main!(library_benchmark_groups = steps, runtime_model);
 
 #[cfg(not(all(target_arch = "x86_64", target_os = "linux", tinyrnn_icount)))]
 fn main() {
