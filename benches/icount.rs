@@ -156,34 +156,7 @@ mod icount {
     /// with one `process_block` call (a 64-frame block and a 36-frame one), else `step` per
     /// frame.
     fn runtime(kind: CellKind, h: usize, isa: Isa, block: bool) -> Steps {
-        let [weight_ih, weight_hh, bias_ih, bias_hh] = cell_pytorch(kind.gates(), 1, h);
-        let [weight, bias] = head_pytorch(h, 1);
-        let spec = host::ModelSpec {
-            input_size: 1,
-            layers: vec![
-                host::LayerSpec::Recurrent(host::RecurrentSpec {
-                    kind,
-                    input_size: 1,
-                    hidden_size: h,
-                    weight_ih,
-                    weight_hh,
-                    bias_ih,
-                    bias_hh,
-                    initial_h: None,
-                    initial_c: None,
-                }),
-                host::LayerSpec::Dense(host::DenseSpec {
-                    input_size: h,
-                    output_size: 1,
-                    weight,
-                    bias,
-                    activation: DenseActivation::Identity,
-                }),
-            ],
-            skip: 0,
-            prewarm: 0,
-            source: String::from("benches/icount.rs"),
-        };
+        let spec = model_spec(kind, h);
         let mut model = host::Model::<Fast>::from_spec(&spec).expect("a valid spec");
         model.set_tier(Tier::new(isa).expect("this CPU runs the tier"));
         let sig = signal();

@@ -624,34 +624,7 @@ macro_rules! runtime_row {
     ($cell:ident, $kind:expr, $name:literal, $h:literal, $g:literal) => {{
         let w = cell::<1, $h, $g, { kernel::bias_rows($kind) }>($kind);
         let d = head::<$h, 1>();
-        let [weight_ih, weight_hh, bias_ih, bias_hh] = cell_pytorch($g, 1, $h);
-        let [weight, bias] = head_pytorch($h, 1);
-        let spec = host::ModelSpec {
-            input_size: 1,
-            layers: vec![
-                host::LayerSpec::Recurrent(host::RecurrentSpec {
-                    kind: $kind,
-                    input_size: 1,
-                    hidden_size: $h,
-                    weight_ih,
-                    weight_hh,
-                    bias_ih,
-                    bias_hh,
-                    initial_h: None,
-                    initial_c: None,
-                }),
-                host::LayerSpec::Dense(host::DenseSpec {
-                    input_size: $h,
-                    output_size: 1,
-                    weight,
-                    bias,
-                    activation: DenseActivation::Identity,
-                }),
-            ],
-            skip: 0,
-            prewarm: 0,
-            source: String::from("benches/table.rs"),
-        };
+        let spec = model_spec($kind, $h);
         let sig = signal();
         print!("| {} H={} |", $name, $h);
         for tier in Tier::available() {

@@ -51,6 +51,40 @@ pub fn head<const I: usize, const O: usize>() -> &'static DenseWeights<I, O> {
     leak(w)
 }
 
+/// The runtime-sized model of a `kind` cell (I = 1, `h` units) + Dense(H → 1), with the
+/// weights [`cell`] and [`head`] pack for the const-generic layers.
+#[cfg(feature = "std")]
+pub fn model_spec(kind: CellKind, h: usize) -> host::ModelSpec {
+    let [weight_ih, weight_hh, bias_ih, bias_hh] = cell_pytorch(kind.gates(), 1, h);
+    let [weight, bias] = head_pytorch(h, 1);
+    host::ModelSpec {
+        input_size: 1,
+        layers: vec![
+            host::LayerSpec::Recurrent(host::RecurrentSpec {
+                kind,
+                input_size: 1,
+                hidden_size: h,
+                weight_ih,
+                weight_hh,
+                bias_ih,
+                bias_hh,
+                initial_h: None,
+                initial_c: None,
+            }),
+            host::LayerSpec::Dense(host::DenseSpec {
+                input_size: h,
+                output_size: 1,
+                weight,
+                bias,
+                activation: DenseActivation::Identity,
+            }),
+        ],
+        skip: 0,
+        prewarm: 0,
+        source: String::from("benches/common/mod.rs"),
+    }
+}
+
 /// A test signal sample.
 pub fn sample(n: usize) -> f32 {
     (n as f32 * 0.0137).sin() * 0.5

@@ -33,12 +33,12 @@ mod pick {
     use crate::cell::CellKind;
 
     /// A tier's one-stream step of one cell kind (its `cell_stream`).
-    pub(super) type CellOne = unsafe fn(&Args<'_>);
+    pub(super) type CellStream = unsafe fn(&Args<'_>);
     /// A tier's Dense layer before the activation (its `dense`), for `channels` streams.
     pub(super) type DenseAffine = unsafe fn(&DenseView<'_>, &[f32], &mut [f32], usize);
 
     #[inline(always)]
-    fn cell_one<A: Activation>(tier: Tier, kind: CellKind) -> Option<CellOne> {
+    fn cell_stream<A: Activation>(tier: Tier, kind: CellKind) -> Option<CellStream> {
         match tier.isa() {
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2 => Some(avx2::cell_stream_for::<A>(kind)),
@@ -55,13 +55,13 @@ mod pick {
     }
 
     /// The cell step of `tier` for `kind` with the fast activations; `None` on the scalar tier.
-    pub(super) fn cell_one_fast(tier: Tier, kind: CellKind) -> Option<CellOne> {
-        cell_one::<Fast>(tier, kind)
+    pub(super) fn cell_stream_fast(tier: Tier, kind: CellKind) -> Option<CellStream> {
+        cell_stream::<Fast>(tier, kind)
     }
 
-    /// As [`cell_one_fast`], with the exact activations.
-    pub(super) fn cell_one_exact(tier: Tier, kind: CellKind) -> Option<CellOne> {
-        cell_one::<Exact>(tier, kind)
+    /// As [`cell_stream_fast`], with the exact activations.
+    pub(super) fn cell_stream_exact(tier: Tier, kind: CellKind) -> Option<CellStream> {
+        cell_stream::<Exact>(tier, kind)
     }
 
     /// The Dense layer of `tier`; `None` on the scalar tier.
@@ -92,7 +92,7 @@ enum CellTo {
         all(target_arch = "aarch64", target_feature = "neon"),
         all(target_arch = "wasm32", target_feature = "simd128")
     ))]
-    Simd(pick::CellOne),
+    Simd(pick::CellStream),
     /// The scalar tier.
     Scalar,
 }
@@ -116,8 +116,8 @@ impl<A: Activation> CellKernel<A> {
         ))]
         {
             let f = match A::KIND {
-                ActivationKind::Fast => pick::cell_one_fast(tier, kind),
-                ActivationKind::Exact => pick::cell_one_exact(tier, kind),
+                ActivationKind::Fast => pick::cell_stream_fast(tier, kind),
+                ActivationKind::Exact => pick::cell_stream_exact(tier, kind),
             };
             if let Some(f) = f {
                 return Self { kind, to: CellTo::Simd(f), _activation: PhantomData };
