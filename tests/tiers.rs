@@ -419,3 +419,13 @@ fn runtime_model_process_block_equals_stepping() {
         check::<Exact>(kind, &mut rng);
     }
 }
+
+/// A plugin builds its model on one thread and runs it on the audio thread: `host::Model`,
+/// with the kernels it picked for its tier, stays `Send` and `Sync` (a compile-time check).
+#[cfg(feature = "std")]
+#[test]
+fn runtime_model_is_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<host::Model<Fast>>();
+    send_sync::<host::Model<Exact>>();
+}
