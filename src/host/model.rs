@@ -6,7 +6,7 @@ use std::vec::Vec;
 
 use super::spec::{LayerSpec, LoadError, ModelSpec};
 use crate::activation::{Activation, DefaultActivation};
-use crate::cell::{CellKind, DenseActivation};
+use crate::cell::DenseActivation;
 use crate::kernel::aligned::AlignedVec;
 use crate::kernel::prepared::{CellKernel, DenseKernel};
 use crate::kernel::{self, layout, CellView, DenseView, Tier};
@@ -17,8 +17,8 @@ use crate::layer::SEQUENCE_CHUNK;
 #[derive(Clone, Debug)]
 enum RtLayer<A> {
     Recurrent {
+        /// The step's kernel, for the layer's cell kind ([`CellKernel::kind`]).
         kernel: CellKernel<A>,
-        kind: CellKind,
         inputs: usize,
         hidden: usize,
         wx: AlignedVec,
@@ -57,9 +57,15 @@ impl<A: Activation> RtLayer<A> {
     #[inline]
     fn forward(&mut self, x: &[f32]) -> &[f32] {
         match self {
-            RtLayer::Recurrent { kernel, kind, inputs, hidden, wx, wh, b, h, c, h_new, .. } => {
-                let view =
-                    CellView { kind: *kind, inputs: *inputs, hidden: *hidden, wx: wx.as_slice(), wh: wh.as_slice(), b };
+            RtLayer::Recurrent { kernel, inputs, hidden, wx, wh, b, h, c, h_new, .. } => {
+                let view = CellView {
+                    kind: kernel.kind(),
+                    inputs: *inputs,
+                    hidden: *hidden,
+                    wx: wx.as_slice(),
+                    wh: wh.as_slice(),
+                    b,
+                };
                 kernel.step(&view, x, h, c, h_new);
                 core::mem::swap(h, h_new);
                 h
@@ -78,9 +84,15 @@ impl<A: Activation> RtLayer<A> {
     /// `n` calls of [`Self::forward`] (the kernels' sequence and multi-channel modes are).
     fn forward_block(&mut self, tier: Tier, x: &[f32], n: usize) -> &[f32] {
         match self {
-            RtLayer::Recurrent { kind, inputs, hidden, wx, wh, b, h, c, hs, proj, .. } => {
-                let view =
-                    CellView { kind: *kind, inputs: *inputs, hidden: *hidden, wx: wx.as_slice(), wh: wh.as_slice(), b };
+            RtLayer::Recurrent { kernel, inputs, hidden, wx, wh, b, h, c, hs, proj, .. } => {
+                let view = CellView {
+                    kind: kernel.kind(),
+                    inputs: *inputs,
+                    hidden: *hidden,
+                    wx: wx.as_slice(),
+                    wh: wh.as_slice(),
+                    b,
+                };
                 let hs = &mut hs[..n * *hidden];
                 kernel::cell_sequence::<A>(tier, &view, x, h, c, hs, n, proj);
                 if let Some(last) = hs.rchunks_exact(*hidden).next() {
@@ -101,7 +113,7 @@ impl<A: Activation> RtLayer<A> {
     /// Picks the layer's kernel for `tier`.
     fn set_tier(&mut self, tier: Tier) {
         match self {
-            RtLayer::Recurrent { kernel, kind, .. } => *kernel = CellKernel::new(tier, *kind),
+            RtLayer::Recurrent { kernel, .. } => *kernel = CellKernel::new(tier, kernel.kind()),
             RtLayer::Dense { kernel, .. } => *kernel = DenseKernel::new(tier),
         }
     }
@@ -168,7 +180,6 @@ impl<A: Activation> Model<A> {
                     initial_state.extend_from_slice(&c);
                     layers.push(RtLayer::Recurrent {
                         kernel: CellKernel::new(Tier::SCALAR, r.kind),
-                        kind: r.kind,
                         inputs: inp,
                         hidden: hid,
                         wx,

@@ -127,6 +127,11 @@ impl<A: Activation> CellKernel<A> {
         Self { kind, to: CellTo::Scalar, _activation: PhantomData }
     }
 
+    /// The cell kind whose steps this kernel runs.
+    pub(crate) fn kind(&self) -> CellKind {
+        self.kind
+    }
+
     /// One step, as [`super::cell_step_on`]: reads `x` and the previous `h`, writes the new
     /// hidden state to `h_out`, updates `c` in place. Panics if `w` is not a cell of the
     /// kernel's kind or a slice is shorter than the sizes in `w`.
