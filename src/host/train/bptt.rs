@@ -290,7 +290,8 @@ impl Workspace {
                     LayerDef::Dense { input: nin, output, activation } => {
                         let y = &lt.out[t * output..(t + 1) * output];
                         let pre = &mut self.h_new[..output];
-                        if matches!(activation, DenseActivation::Tanh | DenseActivation::Sigmoid) {
+                        if matches!(activation, DenseActivation::Tanh | DenseActivation::Sigmoid | DenseActivation::Elu)
+                        {
                             // The slope from the pre-activation, recomputed from the layer's input.
                             let input = if l == 0 {
                                 &x[t * ni..(t + 1) * ni]
@@ -537,11 +538,11 @@ fn layer_output<'a>(lt: &'a LayerTrace, def: &LayerDef, t: usize) -> &'a [f32] {
 
 /// Turns `d` (gradient w.r.t. a Dense layer's output `y`) into the gradient w.r.t. its
 /// pre-activation `pre`, in place. With `fused`, `d` already is that (softmax +
-/// cross-entropy). `pre` is read for tanh and sigmoid only.
+/// cross-entropy). `pre` is read for tanh, sigmoid and ELU only.
 ///
-/// Their slopes come from `pre`, not from `y` as `1 − y²` and `y·(1 − y)`: near saturation
-/// `1 − y` of a float32 `y` keeps few correct bits (at `y = 0.99999`, ±0.6 %), and a saturated
-/// head scales every gradient below it by that error.
+/// Their slopes come from `pre`, not from `y` as `1 − y²`, `y·(1 − y)` and `y + 1`: near
+/// saturation `1 − y` (or `y + 1`) of a float32 `y` keeps few correct bits (at `y = 0.99999`,
+/// ±0.6 %), and a saturated head scales every gradient below it by that error.
 fn dense_activation_backward(act: DenseActivation, y: &[f32], pre: &[f32], d: &mut [f32], fused: bool) {
     match act {
         DenseActivation::Identity => {}
@@ -552,9 +553,10 @@ fn dense_activation_backward(act: DenseActivation, y: &[f32], pre: &[f32], d: &m
                 *d = 0.0
             }
         }),
-        DenseActivation::Elu => d.iter_mut().zip(y).for_each(|(d, y)| {
-            if *y <= 0.0 {
-                *d *= y + 1.0
+        // ELU's `y = exp(a) − 1` for `a ≤ 0`: its slope is `exp(a)`.
+        DenseActivation::Elu => d.iter_mut().zip(pre).for_each(|(d, &a)| {
+            if a <= 0.0 {
+                *d *= libm::expf(a)
             }
         }),
         DenseActivation::Softmax => {
