@@ -296,9 +296,11 @@ impl<A: Activation> Model<A> {
                 y = layer.forward_block(tier, y, n);
             }
             ys.copy_from_slice(y);
-            for (yf, xf) in ys.chunks_exact_mut(o).zip(xs.chunks_exact(i)) {
-                for (v, x) in yf.iter_mut().zip(&xf[..self.skip]) {
-                    *v += *x;
+            if self.skip > 0 {
+                for (yf, xf) in ys.chunks_exact_mut(o).zip(xs.chunks_exact(i)) {
+                    for (v, x) in yf.iter_mut().zip(&xf[..self.skip]) {
+                        *v += *x;
+                    }
                 }
             }
         }
