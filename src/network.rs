@@ -72,14 +72,16 @@ pub trait Layer {
     fn restore(&mut self, state: &Self::State);
 
     /// Runs this layer (and every layer inside it) on kernel tier `tier`. Layers are built
-    /// on [`Tier::STATIC`] (their `new` is `const`); with `std`, pass [`Tier::detect()`] once
-    /// after building a network to use the best tier of the running CPU (or the one forced by
-    /// `TINYRNN_TIER`). Layers without kernels ignore it.
+    /// on [`Tier::STATIC`] (their `new` is `const`); with `std`, pass
+    /// [`Tier::detect_for`]`(width)` once after building a network, `width` being its widest
+    /// layer's units, to use the fastest tier of the running CPU for it (or the one forced by
+    /// `TINYRNN_TIER`); [`Tier::detect()`] is the best tier whatever the width. Layers
+    /// without kernels ignore it.
     fn set_tier(&mut self, tier: Tier) {
         let _ = tier;
     }
 
-    /// [`Layer::set_tier`] in builder style: `Chain::new(a, b).with_tier(Tier::detect())`.
+    /// [`Layer::set_tier`] in builder style: `Chain::new(a, b).with_tier(Tier::detect_for(H))`.
     fn with_tier(mut self, tier: Tier) -> Self
     where
         Self: Sized,

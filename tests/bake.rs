@@ -8,7 +8,7 @@ use common::*;
 use tinyrnn::activation::ActivationKind;
 use tinyrnn::host::bake::bake_model_file;
 use tinyrnn::host::{io::load_model, Model, ModelSpec};
-use tinyrnn::{Exact, Layer, Network, Tier};
+use tinyrnn::{Exact, Layer, Network};
 
 #[path = "baked/amp_gru8.rs"]
 mod amp_gru8;
@@ -55,9 +55,9 @@ fn spec(model: &str) -> ModelSpec {
 
 /// Runs a baked network and the runtime model on the same input; they must agree bitwise.
 fn same_bits<N: Layer>(baked: &mut N, model: &str, steps: usize) {
-    baked.set_tier(Tier::detect());
     let spec = spec(model);
     let mut rt = Model::<Exact>::from_spec(&spec).expect("model");
+    baked.set_tier(rt.tier());
     let mut rng = Rng(11);
     let input = rng.vec(steps * N::INPUT_SIZE, 1.0);
     let mut a = vec![0.0; steps * N::OUTPUT_SIZE];

@@ -134,11 +134,26 @@ fn runtime_model_matches_const_generic_layers_bitwise() {
     let mut head = DenseWeights::<32, 1>::zeroed(DenseActivation::Identity);
     head.set_from_pytorch(&t("fc.weight"), &t("fc.bias")).expect("shapes");
     let mut net = Chain::new(Lstm::<1, 32, Exact>::new(leak(lstm)), Dense::<32, 1, Exact>::new(leak(head)))
-        .with_tier(Tier::detect());
+        .with_tier(model.tier());
     let x = read_npy(&conformance_dir().join("pytorch/lstm_i1_h32_fc1/input.npy"));
     let mut a = vec![0.0; x.data.len()];
     net.process_block(&x.data, &mut a);
     assert_eq!(run(&mut model, &x.data), a);
+}
+
+/// The model runs on the tier `Tier::detect_for` picks for its widest layer (on Intel CPUs
+/// with AVX-512, AVX2 below 32 units; else, or when `TINYRNN_TIER` forces one, `detect`'s).
+#[test]
+fn runtime_model_tier_is_picked_for_its_widest_layer() {
+    for (file, width) in [
+        ("pytorch/rnn_tanh_i3_h8/model.safetensors", 8),
+        ("pytorch/lstm_i4_h24_l2/model.safetensors", 24),
+        ("pytorch/lstm_i1_h32_fc1/model.safetensors", 32),
+        ("pytorch/gru_i8_h64_l2_fc3_tanh/model.safetensors", 64),
+    ] {
+        let model = Model::<Exact>::from_spec(&spec(file)).expect("model");
+        assert_eq!(model.tier(), Tier::detect_for(width), "{file}");
+    }
 }
 
 #[test]

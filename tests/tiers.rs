@@ -8,6 +8,7 @@ mod common;
 use common::{leak, Rng};
 #[cfg(feature = "std")]
 use tinyrnn::kernel::TierEnvError;
+use tinyrnn::kernel::AVX512_MIN_WIDTH;
 use tinyrnn::*;
 
 fn lstm<const I: usize, const H: usize>(rng: &mut Rng) -> &'static LstmWeights<I, H> {
@@ -145,8 +146,36 @@ fn forced_tier_is_honoured() {
     // `.ci/run` runs the suite once per tier with TINYRNN_TIER set; check it took effect.
     if let Ok(name) = std::env::var("TINYRNN_TIER") {
         assert_eq!(Tier::detect().isa().name(), name);
+        // A forced tier is kept for every width.
+        for width in [1, 8, 31, 32, 130] {
+            assert_eq!(Tier::detect_for(width).isa().name(), name, "width {width}");
+        }
     } else {
         assert_eq!(Some(Tier::detect()), Tier::available().last());
+        // Narrow networks leave AVX-512 on Intel CPUs only (the vendor as Linux reports it).
+        let intel = std::fs::read_to_string("/proc/cpuinfo")
+            .is_ok_and(|info| info.lines().any(|l| l.starts_with("vendor_id") && l.ends_with("GenuineIntel")));
+        for width in [1, 8, 31] {
+            let expect = Tier::detect().for_width(width, intel);
+            assert_eq!(Tier::detect_for(width), expect, "width {width}");
+        }
+        for width in [AVX512_MIN_WIDTH, 130] {
+            assert_eq!(Tier::detect_for(width), Tier::detect());
+        }
+    }
+}
+
+/// `Tier::for_width`: only AVX-512, only where it is slow when narrow (Intel), and only below
+/// `AVX512_MIN_WIDTH` units, becomes AVX2.
+#[test]
+fn narrow_networks_leave_avx512_only_where_it_is_slow() {
+    for tier in Tier::available() {
+        for width in [0, 1, 8, 16, 24, AVX512_MIN_WIDTH - 1, AVX512_MIN_WIDTH, 64, 130] {
+            assert_eq!(tier.for_width(width, false), tier);
+            let narrowed = tier.isa() == Isa::Avx512 && width < AVX512_MIN_WIDTH;
+            let expect = if narrowed { Tier::new(Isa::Avx2).expect("AVX2 beside AVX-512") } else { tier };
+            assert_eq!(tier.for_width(width, true), expect, "{tier:?} width {width}");
+        }
     }
 }
 

@@ -146,18 +146,27 @@ pub struct Model<A = DefaultActivation> {
     output_size: usize,
     skip: usize,
     initial_state: Vec<f32>,
-    /// The kernel tier, detected when the model is built ([`Tier::try_detect`]).
+    /// The kernel tier, detected when the model is built ([`Tier::try_detect_for`]).
     tier: Tier,
     _activation: PhantomData<A>,
 }
 
 impl<A: Activation> Model<A> {
     /// Packs a validated spec's weights and prepares the initial state, for the kernel tier
-    /// of [`Tier::try_detect`]: a `TINYRNN_TIER` that names no tier this CPU runs is a
-    /// [`LoadError::Tier`].
+    /// of [`Tier::try_detect_for`] its widest layer: a `TINYRNN_TIER` that names no tier this
+    /// CPU runs is a [`LoadError::Tier`].
     pub fn from_spec(spec: &ModelSpec) -> Result<Self, LoadError> {
         spec.validate()?;
-        let tier = Tier::try_detect()?;
+        let width = spec
+            .layers
+            .iter()
+            .map(|layer| match layer {
+                LayerSpec::Recurrent(r) => r.hidden_size,
+                LayerSpec::Dense(d) => d.output_size,
+            })
+            .max()
+            .unwrap_or(0);
+        let tier = Tier::try_detect_for(width)?;
         let mut layers = Vec::with_capacity(spec.layers.len());
         let mut initial_state = Vec::new();
         for layer in &spec.layers {

@@ -57,7 +57,7 @@ mod x86_64;
 
 #[cfg(feature = "std")]
 pub use tier::TierEnvError;
-pub use tier::{Isa, Tier, TIER_ENV};
+pub use tier::{Isa, Tier, AVX512_MIN_WIDTH, TIER_ENV};
 
 use crate::activation::{Activation, ActivationKind};
 use crate::cell::{CellKind, DenseActivation};

@@ -124,8 +124,38 @@ impl Tier {
     /// `detect`: the variable is read once per process.
     #[cfg(feature = "std")]
     pub fn try_detect() -> Result<Tier, TierEnvError> {
-        static DETECTED: std::sync::OnceLock<Result<Tier, TierEnvError>> = std::sync::OnceLock::new();
-        DETECTED.get_or_init(|| Tier::from_env_value(std::env::var(TIER_ENV).ok().as_deref())).clone()
+        detected().map(|(tier, _)| tier)
+    }
+
+    /// [`Tier::detect`] for a network whose widest layer computes `width` units per step (its
+    /// largest hidden size or Dense output count): the same tier, except that on Intel CPUs
+    /// with AVX-512 a network narrower than [`AVX512_MIN_WIDTH`] runs on AVX2, which is faster
+    /// there. A tier forced by `TINYRNN_TIER` is kept as it is.
+    ///
+    /// The choice is the whole network's: mixing the two within a step costs more on those
+    /// CPUs than either alone. AVX2 and AVX-512 give the same bits for every layer except a
+    /// one-output Dense layer, whose dot product they sum in a different order.
+    #[cfg(feature = "std")]
+    pub fn detect_for(width: usize) -> Tier {
+        Tier::try_detect_for(width).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Tier::detect_for`], with a bad `TINYRNN_TIER` as an error (like [`Tier::try_detect`]).
+    #[cfg(feature = "std")]
+    pub fn try_detect_for(width: usize) -> Result<Tier, TierEnvError> {
+        let (tier, forced) = detected()?;
+        Ok(if forced { tier } else { tier.for_width(width, avx512_slow_when_narrow()) })
+    }
+
+    /// The tier for a network of `width` units, from the best tier `self`: AVX2 instead of
+    /// AVX-512 below [`AVX512_MIN_WIDTH`] where `avx512_slow_when_narrow` (Intel).
+    pub fn for_width(self, width: usize, avx512_slow_when_narrow: bool) -> Tier {
+        if self.0 == Isa::Avx512 && avx512_slow_when_narrow && width < AVX512_MIN_WIDTH {
+            // An AVX-512 tier exists only where AVX2 and FMA do too.
+            Tier(Isa::Avx2)
+        } else {
+            self
+        }
     }
 
     /// The tier `TINYRNN_TIER` asks for when it holds `value` (unset or empty: the best one
@@ -141,6 +171,42 @@ impl Tier {
             _ => Ok(Tier::available().last().unwrap_or(Tier::SCALAR)),
         }
     }
+}
+
+/// The narrowest network (units in its widest layer) that [`Tier::detect_for`] runs on AVX-512
+/// on Intel CPUs; narrower ones run on AVX2. Measured on a Sapphire Rapids-class Xeon (one
+/// stream, I = 1, + Dense): AVX-512 took 1.23–1.28× AVX2's time at H = 8, 1.16–1.18× at 16
+/// and 1.06–1.19× at 20 and 24, but 0.71–0.75× at 32. On Zen 5 AVX-512 was as fast at
+/// H = 8 and faster from 16 on, so AMD CPUs keep AVX-512.
+pub const AVX512_MIN_WIDTH: usize = 32;
+
+/// The detected tier, cached for the process, and whether `TINYRNN_TIER` forced it.
+#[cfg(feature = "std")]
+fn detected() -> Result<(Tier, bool), TierEnvError> {
+    static DETECTED: std::sync::OnceLock<Result<(Tier, bool), TierEnvError>> = std::sync::OnceLock::new();
+    DETECTED
+        .get_or_init(|| {
+            let value = std::env::var(TIER_ENV).ok();
+            let forced = value.as_deref().is_some_and(|v| !v.is_empty());
+            Tier::from_env_value(value.as_deref()).map(|tier| (tier, forced))
+        })
+        .clone()
+}
+
+/// Whether this is an Intel CPU, where AVX-512 is slower than AVX2 for narrow networks.
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+fn avx512_slow_when_narrow() -> bool {
+    // (`__cpuid` is a safe function in recent Rust, an unsafe one in older releases.)
+    #[allow(unused_unsafe)]
+    // SAFETY: every x86-64 CPU has the CPUID instruction; leaf 0 always exists.
+    let r = unsafe { core::arch::x86_64::__cpuid(0) };
+    // The vendor string "GenuineIntel", in EBX, EDX, ECX.
+    (r.ebx, r.edx, r.ecx) == (0x756e_6547, 0x4965_6e69, 0x6c65_746e)
+}
+
+#[cfg(all(not(target_arch = "x86_64"), feature = "std"))]
+fn avx512_slow_when_narrow() -> bool {
+    false
 }
 
 /// `TINYRNN_TIER` ([`TIER_ENV`]) names no tier this CPU runs.
