@@ -142,7 +142,7 @@ fn runtime_model_matches_const_generic_layers_bitwise() {
 }
 
 /// The model runs on the tier `Tier::detect_for` picks for its widest layer (on Intel CPUs
-/// with AVX-512, AVX2 below 32 units; else, or when `TINYRNN_TIER` forces one, `detect`'s).
+/// with AVX-512, AVX2 below 25 units; else, or when `TINYRNN_TIER` forces one, `detect`'s).
 #[test]
 fn runtime_model_tier_is_picked_for_its_widest_layer() {
     for (file, width) in [

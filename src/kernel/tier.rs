@@ -175,10 +175,10 @@ impl Tier {
 
 /// The narrowest network (units in its widest layer) that [`Tier::detect_for`] runs on AVX-512
 /// on Intel CPUs; narrower ones run on AVX2. Measured on a Sapphire Rapids-class Xeon (one
-/// stream, I = 1, + Dense): AVX-512 took 1.23–1.28× AVX2's time at H = 8, 1.16–1.18× at 16
-/// and 1.06–1.19× at 20 and 24, but 0.71–0.75× at 32. On Zen 5 AVX-512 was as fast at
-/// H = 8 and faster from 16 on, so AMD CPUs keep AVX-512.
-pub const AVX512_MIN_WIDTH: usize = 32;
+/// stream, I = 1, + Dense, LSTM and GRU): AVX-512 took 1.09–1.29× AVX2's time at H = 8, 16,
+/// 20 and 24, but 0.64–0.76× at 28 and 32, where AVX2 runs a partial block of two vectors.
+/// On Zen 5 AVX-512 was as fast at H = 8 and faster from 16 on, so AMD CPUs keep AVX-512.
+pub const AVX512_MIN_WIDTH: usize = 25;
 
 /// The detected tier, cached for the process, and whether `TINYRNN_TIER` forced it.
 #[cfg(feature = "std")]
