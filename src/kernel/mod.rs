@@ -402,6 +402,10 @@ pub fn dense_multi<A: Activation>(tier: Tier, w: &DenseView<'_>, x: &[f32], y: &
 /// activation pair: the generic wrappers above only pick one, so every crate that uses the
 /// host model or the kernels directly does not compile every tier's kernels again.
 /// Each returns `false`, having done nothing, on the scalar tier.
+///
+/// The fuzz build (`fuzz/`, `--cfg fuzzing`) leaves the x86-64 tiers out of this dispatch and
+/// of [`prepared`]'s, so those tiers run scalar there: its targets run the loaders, never a
+/// model, and instrumenting every tier's kernels for them took 4 of its 5 minutes of building.
 mod dynamic {
     // Without a SIMD tier every entry point is `false` and ignores its arguments.
     #![cfg_attr(
@@ -424,6 +428,7 @@ mod dynamic {
         match tier.isa() {
             #[cfg(all(
                 target_arch = "x86_64",
+                not(fuzzing),
                 any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
             ))]
             // SAFETY: a `Tier` of `Isa::Avx2` exists only if the CPU has AVX2 and FMA
@@ -431,12 +436,13 @@ mod dynamic {
             Isa::Avx2 => unsafe { x86_64::avx2::cell::<A>(w, x, h, c, h_out, channels) },
             #[cfg(all(
                 target_arch = "x86_64",
+                not(fuzzing),
                 any(feature = "std", all(target_feature = "avx512f", target_feature = "avx2", target_feature = "fma"))
             ))]
             // SAFETY: a `Tier` of `Isa::Avx512` exists only if the CPU has AVX-512F, AVX2 and FMA
             // (`Tier::new` detects them, or they are enabled at compile time).
             Isa::Avx512 => unsafe { x86_64::avx512::cell::<A>(w, x, h, c, h_out, channels) },
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
             Isa::Sse2 => x86_64::sse2::cell::<A>(w, x, h, c, h_out, channels),
             #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
             Isa::Neon => aarch64::neon::cell::<A>(w, x, h, c, h_out, channels),
@@ -487,17 +493,19 @@ mod dynamic {
         match tier.isa() {
             #[cfg(all(
                 target_arch = "x86_64",
+                not(fuzzing),
                 any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
             ))]
             // SAFETY: as in `cell`.
             Isa::Avx2 => unsafe { x86_64::avx2::sequence::<A>(w, xs, h, c, hs, steps, scratch) },
             #[cfg(all(
                 target_arch = "x86_64",
+                not(fuzzing),
                 any(feature = "std", all(target_feature = "avx512f", target_feature = "avx2", target_feature = "fma"))
             ))]
             // SAFETY: as in `cell`.
             Isa::Avx512 => unsafe { x86_64::avx512::sequence::<A>(w, xs, h, c, hs, steps, scratch) },
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
             Isa::Sse2 => x86_64::sse2::sequence::<A>(w, xs, h, c, hs, steps, scratch),
             #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
             Isa::Neon => aarch64::neon::sequence::<A>(w, xs, h, c, hs, steps, scratch),
@@ -542,17 +550,19 @@ mod dynamic {
         match tier.isa() {
             #[cfg(all(
                 target_arch = "x86_64",
+                not(fuzzing),
                 any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
             ))]
             // SAFETY: as in `cell`.
             Isa::Avx2 => unsafe { x86_64::avx2::dense(w, x, y, channels) },
             #[cfg(all(
                 target_arch = "x86_64",
+                not(fuzzing),
                 any(feature = "std", all(target_feature = "avx512f", target_feature = "avx2", target_feature = "fma"))
             ))]
             // SAFETY: as in `cell`.
             Isa::Avx512 => unsafe { x86_64::avx512::dense(w, x, y, channels) },
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
             Isa::Sse2 => x86_64::sse2::dense(w, x, y, channels),
             #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
             Isa::Neon => aarch64::neon::dense(w, x, y, channels),

@@ -40,11 +40,11 @@ mod pick {
     #[inline(always)]
     fn cell_stream<A: Activation>(tier: Tier, kind: CellKind) -> Option<CellStream> {
         match tier.isa() {
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
             Isa::Avx2 => Some(avx2::cell_stream_for::<A>(kind)),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
             Isa::Avx512 => Some(avx512::cell_stream_for::<A>(kind)),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
             Isa::Sse2 => Some(sse2::cell_stream_for::<A>(kind)),
             #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
             Isa::Neon => Some(neon::cell_stream_for::<A>(kind)),
@@ -67,11 +67,11 @@ mod pick {
     /// The Dense layer of `tier`; `None` on the scalar tier.
     pub(super) fn dense(tier: Tier) -> Option<DenseAffine> {
         match tier.isa() {
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
             Isa::Avx2 => Some(avx2::dense),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
             Isa::Avx512 => Some(avx512::dense),
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
             Isa::Sse2 => Some(sse2::dense),
             #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
             Isa::Neon => Some(neon::dense),
