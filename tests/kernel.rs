@@ -301,6 +301,11 @@ fn multichannel_matches_single_channel_bitwise() {
                 let cell = Cell::random(kind, i, hid, &mut rng);
                 let chans: &[usize] = if cfg!(miri) { &[1, 3] } else { &[1, 2, 3, 4, 5, 8] };
                 for &channels in chans {
+                    // On a SIMD tier one stream's step is this same call with one channel
+                    // (`cell_step_on`), so only the scalar tier's one channel is a check.
+                    if channels == 1 && tier.isa() != Isa::Scalar {
+                        continue;
+                    }
                     check_channels(tier, &cell, channels, &mut rng);
                 }
             }
