@@ -21,8 +21,8 @@
 #![no_std]
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
-// The fuzz build compiles the x86-64 tiers out of the run-time dispatch (`kernel::dynamic`),
-// which leaves their kernels unused there.
+// The fuzz build compiles the x86-64 tiers out of the run-time dispatch (`kernel::dynamic`,
+// `kernel::prepared`), which leaves their kernels unused there.
 #![cfg_attr(fuzzing, allow(dead_code, unused_imports, unused_variables))]
 
 #[cfg(feature = "std")]

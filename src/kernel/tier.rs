@@ -128,10 +128,10 @@ impl Tier {
     }
 
     /// [`Tier::detect`] for a network whose widest layer computes `width` units per step (its
-    /// largest hidden size or Dense output count, times the channels of a multi-channel
-    /// layer, whose groups of channels fill AVX-512's vectors): the same tier, except that on Intel CPUs
-    /// with AVX-512 a network narrower than [`AVX512_MIN_WIDTH`] runs on AVX2, which is faster
-    /// there. A tier forced by `TINYRNN_TIER` is kept as it is.
+    /// largest hidden size or Dense output count, times the channels of a multi-channel layer,
+    /// whose groups of channels fill AVX-512's vectors): the same tier, except that on Intel
+    /// CPUs with AVX-512 a network narrower than [`AVX512_MIN_WIDTH`] runs on AVX2, which is
+    /// faster there. A tier forced by `TINYRNN_TIER` is kept as it is.
     ///
     /// The choice is the whole network's: mixing the two within a step costs more on those
     /// CPUs than either alone. AVX2 and AVX-512 give the same bits for every layer except a
