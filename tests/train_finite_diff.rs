@@ -284,8 +284,9 @@ proptest! {
 /// Cases that end in a saturated head (tanh or sigmoid at 1 − 10⁻⁵ and closer, ELU near −1,
 /// fed by unbounded ReLU states): slopes taken from the float32 outputs (`1 − y²`,
 /// `y·(1 − y)`, `y + 1`) put the gradient 0.75 %, 1.7 % and 0.16 % off in these three
-/// (‖g − fd‖ / ‖fd‖; up to 75 % in other ELU cases). The first two are proptest's finds; the ELU one came from a
-/// search over 15 000 ELU-headed cases (23 failed before the fix, none after).
+/// (‖g − fd‖ / ‖fd‖; up to 75 % in other ELU cases). The first two are proptest's finds; the
+/// ELU one came from a search over 15 000 ELU-headed cases (23 failed before the fix, none
+/// after).
 #[test]
 fn saturated_heads_keep_accurate_gradients() {
     let saturated = |input, head, skip, steps, seed| Case {

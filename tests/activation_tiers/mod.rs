@@ -326,10 +326,11 @@ pub fn run(t: &Tier, step: u32, threads: usize) -> Stats {
 /// [`run`] for several tiers in one pass over the inputs (one f64 reference per input); the
 /// bit-exact comparison with each tier's scalar model on every `model_stride`-th input.
 pub fn run_all(ts: &[Tier], step: u32, threads: usize, model_stride: usize) -> Vec<Stats> {
-    let n = (0x8000_0000u64).div_ceil(step as u64); // number of sampled positive patterns
-                                                    // Many contiguous pieces, handed to the workers in turn: the small magnitudes cost more
-                                                    // (subnormal operands are slow on Intel), so two equal halves left one core idle for
-                                                    // half of the exhaustive pass there.
+    // The number of sampled positive patterns.
+    let n = (0x8000_0000u64).div_ceil(step as u64);
+    // Many contiguous pieces, handed to the workers in turn: the small magnitudes cost more
+    // (subnormal operands are slow on Intel), so two equal halves left one core idle for half
+    // of the exhaustive pass there.
     let pieces = threads as u64 * 32;
     let per = n.div_ceil(pieces);
     let bounds: Vec<(u32, u32)> = (0..pieces)
