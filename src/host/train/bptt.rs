@@ -101,6 +101,10 @@ pub(crate) struct Workspace {
     layers: Vec<LayerTrace>,
     /// Network output per step (`W·O`), residual included.
     pub out: Vec<f32>,
+    /// A softmax head's logits per step (`W·O`; empty for other heads), written by
+    /// [`Self::forward`] and [`Self::run`]: cross-entropy takes its log-probabilities from
+    /// them, since a float32 probability under 2⁻¹²⁶ has lost them.
+    pub logits: Vec<f32>,
     pub state: State,
     dh: Vec<Vec<f32>>,
     dc: Vec<Vec<f32>>,
@@ -137,6 +141,7 @@ impl Workspace {
         Self {
             layers,
             out: vec![0.0; capacity * model.output_size()],
+            logits: if softmax_head(model) { vec![0.0; capacity * model.output_size()] } else { Vec::new() },
             dh: state.h.clone(),
             dc: state.c.clone(),
             state,
@@ -190,8 +195,10 @@ impl Workspace {
                         }
                     }
                     LayerDef::Dense { input: ni_l, output, activation } => {
-                        let view = model.dense_view(l, activation, ni_l, output);
-                        kernel::dense::<A>(&view, input, &mut lt.out[t * output..(t + 1) * output]);
+                        let y = &mut lt.out[t * output..(t + 1) * output];
+                        let head = l + 1 == model.layers().len();
+                        let logits = self.logits.get_mut(t * output..(t + 1) * output).filter(|_| head);
+                        dense_step::<A>(model, l, activation, ni_l, input, y, logits);
                     }
                 }
             }
@@ -220,7 +227,10 @@ impl Workspace {
         let ni = model.input_size();
         let no = model.output_size();
         let layers = model.layers();
-        for (xt, yt) in x.chunks_exact(ni).zip(out.chunks_exact_mut(no)) {
+        if softmax_head(model) && self.logits.len() < out.len() {
+            self.logits.resize(out.len(), 0.0);
+        }
+        for (t, (xt, yt)) in x.chunks_exact(ni).zip(out.chunks_exact_mut(no)).enumerate() {
             self.d_cur[..ni].copy_from_slice(xt);
             let mut width = ni;
             for (l, def) in layers.iter().enumerate() {
@@ -240,8 +250,10 @@ impl Workspace {
                         width = hidden;
                     }
                     LayerDef::Dense { input, output, activation } => {
-                        let view = model.dense_view(l, activation, input, output);
-                        kernel::dense::<A>(&view, &self.d_cur[..width], &mut self.d_next[..output]);
+                        let logits =
+                            self.logits.get_mut(t * output..(t + 1) * output).filter(|_| l + 1 == layers.len());
+                        let (x, y) = (&self.d_cur[..width], &mut self.d_next[..output]);
+                        dense_step::<A>(model, l, activation, input, x, y, logits);
                         self.d_cur[..output].copy_from_slice(&self.d_next[..output]);
                         width = output;
                     }
@@ -527,6 +539,33 @@ fn lane_sum(it: impl Iterator<Item = f32>) -> f32 {
     acc.iter().sum()
 }
 
+/// Whether the last layer is a softmax Dense layer, whose logits [`Workspace`] keeps.
+pub(crate) fn softmax_head(model: &TrainModel) -> bool {
+    matches!(model.layers().last(), Some(LayerDef::Dense { activation: DenseActivation::Softmax, .. }))
+}
+
+/// Dense layer `l` on `input` into `y`. Given `logits` (a softmax head's row), the
+/// pre-activation is kept there too; the kernels apply every Dense activation after the sums,
+/// so `y` has the same bits either way.
+fn dense_step<A: Activation>(
+    model: &TrainModel,
+    l: usize,
+    activation: DenseActivation,
+    inputs: usize,
+    input: &[f32],
+    y: &mut [f32],
+    logits: Option<&mut [f32]>,
+) {
+    match logits {
+        Some(a) => {
+            kernel::dense::<A>(&model.dense_view(l, DenseActivation::Identity, inputs, y.len()), input, a);
+            y.copy_from_slice(a);
+            kernel::scalar::apply_dense_activation::<A>(activation, y);
+        }
+        None => kernel::dense::<A>(&model.dense_view(l, activation, inputs, y.len()), input, y),
+    }
+}
+
 /// Layer `l`'s output at step `t` of the traced window.
 #[inline]
 fn layer_output<'a>(lt: &'a LayerTrace, def: &LayerDef, t: usize) -> &'a [f32] {
@@ -561,11 +600,25 @@ fn dense_activation_backward(act: DenseActivation, y: &[f32], pre: &[f32], d: &m
         }),
         DenseActivation::Softmax => {
             if !fused {
-                let dot: f32 = d.iter().zip(y).map(|(d, y)| d * y).sum();
-                d.iter_mut().zip(y).for_each(|(d, y)| *d = y * (*d - dot));
+                softmax_backward(y, d)
             }
         }
     }
+}
+
+/// Softmax's `d_i ← y_i·(d_i − Σ_j y_j·d_j)`, with the sum taken relative to the largest
+/// output `y_m`: `Σ_j y_j·d_j = d_m + e`, `e = Σ_{j≠m} y_j·(d_j − d_m)` (as `Σ_j y_j = 1`).
+///
+/// The plain sum cancels: when the head saturates (`y_m` rounds to 1 in float32, the others
+/// are below 10⁻⁷), `d_m − Σ_j y_j·d_j` comes out 0 or a rounding error, where it should be
+/// `−e`, and every gradient below the head is lost with it.
+fn softmax_backward(y: &[f32], d: &mut [f32]) {
+    let Some(m) = (0..y.len()).reduce(|m, j| if y[j] > y[m] { j } else { m }) else {
+        return;
+    };
+    let dm = d[m];
+    let e: f32 = d.iter().zip(y).enumerate().filter(|&(j, _)| j != m).map(|(_, (d, y))| y * (d - dm)).sum();
+    d.iter_mut().zip(y).for_each(|(d, y)| *d = y * ((*d - dm) - e));
 }
 
 /// `σ'(a) = σ(a)·σ(−a) = e/(1 + e)²` with `e = exp(−|a|) ∈ (0, 1]`: no cancellation, no

@@ -5,15 +5,14 @@ use std::time::Instant;
 use std::vec;
 use std::vec::Vec;
 
-use super::bptt::Workspace;
+use super::bptt::{softmax_head, Workspace};
 use super::data::Dataset;
 use super::loss::{Loss, TargetMode, Window};
-use super::model::{LayerDef, TrainModel};
+use super::model::TrainModel;
 use super::optim::{clip_grad_norm, Optimizer, OptimizerState};
 use super::rng::Rng;
 use super::TrainError;
 use crate::activation::Activation;
-use crate::cell::DenseActivation;
 
 /// Everything [`fit`] needs besides the model and data.
 #[derive(Clone, Debug, PartialEq)]
@@ -164,9 +163,7 @@ fn par_each<T: Send, F: Fn(&mut T) + Sync>(items: &mut [T], threads: usize, f: F
 
 /// Whether the loss gradient can skip the softmax Jacobian (cross-entropy on a softmax head).
 fn fused_softmax(model: &TrainModel, loss: Loss) -> bool {
-    loss == Loss::CrossEntropy
-        && model.skip() == 0
-        && matches!(model.layers().last(), Some(LayerDef::Dense { activation: DenseActivation::Softmax, .. }))
+    loss == Loss::CrossEntropy && model.skip() == 0 && softmax_head(model)
 }
 
 fn check_data(model: &TrainModel, data: &Dataset, what: &str) -> Result<(), TrainError> {
@@ -314,7 +311,14 @@ pub fn fit<A: Activation>(
                     it.ws.forward::<A>(m, x);
                     let w = end - start;
                     let dy = &mut it.dy[..w * no];
-                    it.num = win(it.seq).numerator(cfg.loss, &it.ws.out[..w * no], &it.prev_y, inv, fused, dy);
+                    it.num = win(it.seq).numerator(
+                        cfg.loss,
+                        &it.ws.out[..w * no],
+                        &it.prev_y,
+                        inv,
+                        fused.then(|| &it.ws.logits[..w * no]),
+                        dy,
+                    );
                     it.prev_y.copy_from_slice(&it.ws.out[(w - 1) * no..w * no]);
                     it.grad.fill(0.0);
                     it.ws.backward::<A>(m, x, dy, fused, &mut it.grad);
@@ -447,7 +451,8 @@ fn evaluate_with<A: Activation>(
             let w = Window { target: data.target(s), outputs: no, start: 0, end: steps, len: steps, mode: data.mode() };
             let w = Window { start: warmup, ..w };
             let prev = if warmup > 0 { j.out[(warmup - 1) * no..warmup * no].to_vec() } else { vec![0.0; no] };
-            let num = w.numerator(loss, &j.out[warmup * no..], &prev, 1.0, fused, &mut j.dy[warmup * no..]);
+            let logits = fused.then(|| &j.ws.logits[warmup * no..steps * no]);
+            let num = w.numerator(loss, &j.out[warmup * no..], &prev, 1.0, logits, &mut j.dy[warmup * no..]);
             let den = w.denominator(loss);
             let (hit, n) = w.correct(&j.out[warmup * no..]);
             j.res = (j.res.0 + num, j.res.1 + den, j.res.2 + hit, j.res.3 + n);
@@ -490,7 +495,8 @@ pub fn gradients<A: Activation>(
     let denom = w.denominator(loss);
     let inv = if denom > 0.0 { 1.0 / denom } else { 0.0 };
     let mut dy = vec![0.0; steps * no];
-    let num = w.numerator(loss, &ws.out[..steps * no], &vec![0.0; no], inv, fused, &mut dy);
+    let logits = fused.then(|| &ws.logits[..steps * no]);
+    let num = w.numerator(loss, &ws.out[..steps * no], &vec![0.0; no], inv, logits, &mut dy);
     let mut grads = vec![0.0; model.param_count()];
     ws.backward::<A>(model, input, &dy, fused, &mut grads);
     Ok((num * inv, grads))

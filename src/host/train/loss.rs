@@ -18,8 +18,9 @@ pub enum Loss {
         pre_emphasis: f32,
     },
     /// Cross-entropy against target distributions (one-hot rows for class labels), averaged
-    /// over counted steps. With a softmax head the outputs are probabilities and the
-    /// gradient is fused (`y − t`); otherwise the outputs are taken as logits (PyTorch's
+    /// over counted steps. With a softmax head the outputs are probabilities, the loss is
+    /// taken from the head's logits (exact where a float32 probability would underflow) and
+    /// the gradient is fused (`y − t`); otherwise the outputs are taken as logits (PyTorch's
     /// `CrossEntropyLoss`).
     CrossEntropy,
 }
@@ -88,9 +89,18 @@ impl Window<'_> {
 
     /// The numerator of this window's loss given outputs `y` (`W·O`, step `start` first)
     /// and, for pre-emphasis, the output of step `start − 1` (`prev_y`). Writes
-    /// `∂(numerator·inv_d)/∂y` to `dy` (with `fused`, the gradient w.r.t. the softmax
-    /// head's pre-activation instead).
-    pub fn numerator(&self, loss: Loss, y: &[f32], prev_y: &[f32], inv_d: f64, fused: bool, dy: &mut [f32]) -> f64 {
+    /// `∂(numerator·inv_d)/∂y` to `dy`. With `fused` (cross-entropy on a softmax head whose
+    /// logits `y` came from, `W·O`), the loss is the logits' log-softmax and `dy` the
+    /// gradient w.r.t. the logits.
+    pub fn numerator(
+        &self,
+        loss: Loss,
+        y: &[f32],
+        prev_y: &[f32],
+        inv_d: f64,
+        fused: Option<&[f32]>,
+        dy: &mut [f32],
+    ) -> f64 {
         let o = self.outputs;
         dy.fill(0.0);
         let mut num = 0.0f64;
@@ -121,22 +131,15 @@ impl Window<'_> {
                 Loss::CrossEntropy => {
                     let mass: f64 = row.iter().map(|&v| v as f64).sum();
                     let d = &mut dy[w * o..(w + 1) * o];
-                    if fused {
-                        for k in 0..o {
-                            if row[k] != 0.0 {
-                                num -= row[k] as f64 * (yt[k].max(f32::MIN_POSITIVE) as f64).ln();
-                            }
-                            d[k] = ((yt[k] as f64 * mass - row[k] as f64) * inv_d) as f32;
-                        }
-                    } else {
-                        let m = yt.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) as f64;
-                        let z: f64 = yt.iter().map(|&v| (v as f64 - m).exp()).sum();
-                        let lse = m + z.ln();
-                        for k in 0..o {
-                            let p = (yt[k] as f64 - lse).exp();
-                            num += row[k] as f64 * (lse - yt[k] as f64);
-                            d[k] = ((p * mass - row[k] as f64) * inv_d) as f32;
-                        }
+                    // Logits either way: the head's (its softmax is `y`) or `y` itself.
+                    let z = fused.map_or(yt, |a| &a[w * o..(w + 1) * o]);
+                    let m = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) as f64;
+                    let sum: f64 = z.iter().map(|&v| (v as f64 - m).exp()).sum();
+                    let lse = m + sum.ln();
+                    for k in 0..o {
+                        let p = (z[k] as f64 - lse).exp();
+                        num += row[k] as f64 * (lse - z[k] as f64);
+                        d[k] = ((p * mass - row[k] as f64) * inv_d) as f32;
                     }
                 }
             }
