@@ -4,7 +4,7 @@
 //! Run: `cargo run --release --example demo`
 
 use std::time::Instant;
-use tinyrnn::{Chain, Dense, DenseActivation, DenseWeights, Lstm, LstmWeights, Network, Residual};
+use tinyrnn::{Chain, Dense, DenseActivation, DenseWeights, Layer, Lstm, LstmWeights, Network, Residual, Tier};
 
 const H: usize = 16;
 
@@ -47,7 +47,9 @@ fn main() {
     let input: Vec<f32> =
         (0..RATE).map(|n| 0.5 * (2.0 * std::f32::consts::PI * 110.0 * n as f32 / RATE as f32).sin()).collect();
     let mut output = vec![0.0f32; RATE];
-    let mut amp: Amp = Residual::new(Chain::new(Lstm::new(&LSTM), Dense::new(&HEAD)));
+    // The running CPU's fastest kernel tier for a network this wide (`TINYRNN_TIER` forces one).
+    let tier = Tier::detect_for(Amp::WIDTH);
+    let mut amp: Amp = Residual::new(Chain::new(Lstm::new(&LSTM), Dense::new(&HEAD))).with_tier(tier);
 
     // Warm up, then time the same second of audio several times and keep the median.
     let mut times = Vec::new();
@@ -61,6 +63,7 @@ fn main() {
     let median = times[times.len() / 2];
 
     println!("tinyrnn demo: LSTM-{H} + Dense(tanh) + residual, {RATE} samples of a 110 Hz tone");
+    println!("kernel tier: {} (detected for the widest layer, {} units)", tier.isa().name(), Amp::WIDTH);
     println!(
         "weights: {} bytes in .rodata (packed by the compiler), state: {} bytes",
         core::mem::size_of_val(&LSTM) + core::mem::size_of_val(&HEAD),

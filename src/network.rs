@@ -61,6 +61,11 @@ pub trait Layer {
     const OUTPUT_SIZE: usize;
     /// A copy of everything that carries over from one step to the next.
     type State: Copy;
+    /// Units of the widest layer inside: a recurrent layer's `H`, a Dense layer's outputs,
+    /// `C` times that for `C` channels; the largest of a chain's. It is the `width` that
+    /// [`Tier::detect_for`] picks a tier for: `net.with_tier(Tier::detect_for(N::WIDTH))`.
+    /// Defaults to `OUTPUT_SIZE`, which is every single layer's.
+    const WIDTH: usize = Self::OUTPUT_SIZE;
 
     /// One time step; returns the output. Panics only if `input.len() != INPUT_SIZE`.
     fn forward(&mut self, input: &[f32]) -> &[f32];
@@ -73,15 +78,16 @@ pub trait Layer {
 
     /// Runs this layer (and every layer inside it) on kernel tier `tier`. Layers are built
     /// on [`Tier::STATIC`] (their `new` is `const`); with `std`, pass
-    /// [`Tier::detect_for`]`(width)` once after building a network, `width` being its widest
-    /// layer's units, to use the fastest tier of the running CPU for it (or the one forced by
-    /// `TINYRNN_TIER`); [`Tier::detect()`] is the best tier whatever the width. Layers
-    /// without kernels ignore it.
+    /// [`Tier::detect_for`]`(`[`Self::WIDTH`]`)` once after building a network to use the
+    /// fastest tier of the running CPU for it (or the one forced by `TINYRNN_TIER`);
+    /// [`Tier::detect()`] is the best tier whatever the width. Layers without kernels ignore
+    /// it.
     fn set_tier(&mut self, tier: Tier) {
         let _ = tier;
     }
 
-    /// [`Layer::set_tier`] in builder style: `Chain::new(a, b).with_tier(Tier::detect_for(H))`.
+    /// [`Layer::set_tier`] in builder style: `Chain::new(a, b).with_tier(Tier::detect_for(N::WIDTH))`,
+    /// `N` being the chain's type (a baked module's `Model`).
     fn with_tier(mut self, tier: Tier) -> Self
     where
         Self: Sized,
@@ -129,6 +135,7 @@ impl<A: Layer, B: Layer> Layer for Chain<A, B> {
     const INPUT_SIZE: usize = A::INPUT_SIZE;
     const OUTPUT_SIZE: usize = B::OUTPUT_SIZE;
     type State = (A::State, B::State);
+    const WIDTH: usize = if A::WIDTH > B::WIDTH { A::WIDTH } else { B::WIDTH };
 
     #[inline]
     fn forward(&mut self, input: &[f32]) -> &[f32] {
@@ -179,6 +186,7 @@ impl<L: Layer, const K: usize, const O: usize> Layer for Residual<L, K, O> {
     const INPUT_SIZE: usize = L::INPUT_SIZE;
     const OUTPUT_SIZE: usize = O;
     type State = L::State;
+    const WIDTH: usize = L::WIDTH;
 
     #[inline]
     fn forward(&mut self, input: &[f32]) -> &[f32] {
@@ -227,6 +235,7 @@ impl<L: Layer + 'static> Layer for WithInitialState<L> {
     const INPUT_SIZE: usize = L::INPUT_SIZE;
     const OUTPUT_SIZE: usize = L::OUTPUT_SIZE;
     type State = L::State;
+    const WIDTH: usize = L::WIDTH;
 
     #[inline]
     fn forward(&mut self, input: &[f32]) -> &[f32] {

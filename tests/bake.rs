@@ -7,8 +7,8 @@ mod common;
 use common::*;
 use tinyrnn::activation::ActivationKind;
 use tinyrnn::host::bake::bake_model_file;
-use tinyrnn::host::{io::load_model, Model, ModelSpec};
-use tinyrnn::{Exact, Layer, Network};
+use tinyrnn::host::{io::load_model, LayerSpec, Model, ModelSpec};
+use tinyrnn::{Exact, Layer, Network, Tier};
 
 #[path = "baked/amp_gru8.rs"]
 mod amp_gru8;
@@ -54,10 +54,14 @@ fn spec(model: &str) -> ModelSpec {
 }
 
 /// Runs a baked network and the runtime model on the same input; they must agree bitwise.
+/// The baked network gets its tier as users pick it, for its `WIDTH`: the widest layer's
+/// units, so the runtime model's tier.
 fn same_bits<N: Layer>(baked: &mut N, model: &str, steps: usize) {
     let spec = spec(model);
     let mut rt = Model::<Exact>::from_spec(&spec).expect("model");
-    baked.set_tier(rt.tier());
+    assert_eq!(Some(N::WIDTH), spec.layers.iter().map(LayerSpec::output_size).max(), "{model}");
+    assert_eq!(Tier::detect_for(N::WIDTH), rt.tier(), "{model}");
+    baked.set_tier(Tier::detect_for(N::WIDTH));
     let mut rng = Rng(11);
     let input = rng.vec(steps * N::INPUT_SIZE, 1.0);
     let mut a = vec![0.0; steps * N::OUTPUT_SIZE];

@@ -179,6 +179,22 @@ fn narrow_networks_leave_avx512_only_where_it_is_slow() {
     }
 }
 
+/// `Layer::WIDTH`, the width a network's tier is picked for: a layer's output units (times
+/// its channels), the widest of a chain's, and the inner layer's through the wrappers.
+#[test]
+fn networks_know_their_widest_layer() {
+    type Amp = Chain<Lstm<1, 24>, Dense<24, 1>>;
+    assert_eq!(<Lstm<1, 24> as Layer>::WIDTH, 24);
+    assert_eq!(<Dense<24, 40> as Layer>::WIDTH, 40);
+    assert_eq!(<Amp as Layer>::WIDTH, 24);
+    assert_eq!(<Chain<Dense<1, 40>, Chain<Gru<40, 8>, Dense<8, 1>>> as Layer>::WIDTH, 40);
+    assert_eq!(<Chain<Rnn<3, 6>, Chain<Gru<6, 30>, Dense<30, 2>>> as Layer>::WIDTH, 30);
+    assert_eq!(<GruMulti<1, 16, 2> as Layer>::WIDTH, 32);
+    assert_eq!(<DenseMulti<16, 3, 4> as Layer>::WIDTH, 12);
+    assert_eq!(<Residual<Amp, 1, 1> as Layer>::WIDTH, 24);
+    assert_eq!(<WithInitialState<Amp> as Layer>::WIDTH, 24);
+}
+
 /// Const-generic layers run the kernels instantiated for their sizes; the runtime-sized entry
 /// points (`kernel::cell_step_multi`, `kernel::dense_on`, used by the host model) must give
 /// the same bits on every tier, for every cell kind, sizes with partial strips and several

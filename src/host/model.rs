@@ -157,15 +157,7 @@ impl<A: Activation> Model<A> {
     /// CPU runs is a [`LoadError::Tier`].
     pub fn from_spec(spec: &ModelSpec) -> Result<Self, LoadError> {
         spec.validate()?;
-        let width = spec
-            .layers
-            .iter()
-            .map(|layer| match layer {
-                LayerSpec::Recurrent(r) => r.hidden_size,
-                LayerSpec::Dense(d) => d.output_size,
-            })
-            .max()
-            .unwrap_or(0);
+        let width = spec.layers.iter().map(LayerSpec::output_size).max().unwrap_or(0);
         let tier = Tier::try_detect_for(width)?;
         let mut layers = Vec::with_capacity(spec.layers.len());
         let mut initial_state = Vec::new();
