@@ -89,16 +89,16 @@ impl Window<'_> {
 
     /// The numerator of this window's loss given outputs `y` (`W·O`, step `start` first)
     /// and, for pre-emphasis, the output of step `start − 1` (`prev_y`). Writes
-    /// `∂(numerator·inv_d)/∂y` to `dy`. With `fused` (cross-entropy on a softmax head whose
-    /// logits `y` came from, `W·O`), the loss is the logits' log-softmax and `dy` the
-    /// gradient w.r.t. the logits.
+    /// `∂(numerator·inv_d)/∂y` to `dy`. Given `softmax_logits` (cross-entropy on a softmax
+    /// head: the logits `y` came from, `W·O`), the loss is their log-softmax and `dy` the
+    /// gradient w.r.t. them (the fused softmax + cross-entropy gradient).
     pub fn numerator(
         &self,
         loss: Loss,
         y: &[f32],
         prev_y: &[f32],
         inv_d: f64,
-        fused: Option<&[f32]>,
+        softmax_logits: Option<&[f32]>,
         dy: &mut [f32],
     ) -> f64 {
         let o = self.outputs;
@@ -132,7 +132,7 @@ impl Window<'_> {
                     let mass: f64 = row.iter().map(|&v| v as f64).sum();
                     let d = &mut dy[w * o..(w + 1) * o];
                     // Logits either way: the head's (its softmax is `y`) or `y` itself.
-                    let z = fused.map_or(yt, |a| &a[w * o..(w + 1) * o]);
+                    let z = softmax_logits.map_or(yt, |a| &a[w * o..(w + 1) * o]);
                     let m = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) as f64;
                     let sum: f64 = z.iter().map(|&v| (v as f64 - m).exp()).sum();
                     let lse = m + sum.ln();
