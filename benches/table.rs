@@ -11,6 +11,8 @@
 //! where the CPU has AVX-512 the same two loops on its vectors, for that tier's fraction.
 //! The `latency` section measures operation latencies and the fast activations' throughput,
 //! and from them the H = 8 steps' latency floor.
+//! On other targets (wasm32 under Node: README, "wasm32 simd128") `steps` prints ns per tier
+//! without the roofline, and `latency` is skipped.
 
 mod common;
 
@@ -246,6 +248,8 @@ mod roof {
     }
 }
 
+// The roofline fraction, target and RTNeural columns are the x86-64 table's.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 struct Row {
     model: String,
     macs: f64,
@@ -320,40 +324,81 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return; // `cargo test --benches` builds this; only `cargo bench` measures.
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        println!("the roofline table needs x86-64 AVX2");
+    #[cfg(target_arch = "x86_64")]
+    if Tier::new(Isa::Avx2).is_none() {
+        println!("the roofline table needs AVX2 + FMA");
         return;
     }
+    let sections: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let want = |name: &str| sections.is_empty() || sections.iter().any(|s| s == name);
+    if want("steps") {
+        // Elsewhere (wasm32 under Node, AArch64) no roofline probe exists: ns per tier only.
+        #[cfg(target_arch = "x86_64")]
+        steps();
+        #[cfg(not(target_arch = "x86_64"))]
+        steps_portable();
+    }
+    if want("multichannel") {
+        multichannel();
+    }
+    if want("sequence") {
+        sequence();
+    }
     #[cfg(target_arch = "x86_64")]
-    {
-        if Tier::new(Isa::Avx2).is_none() {
-            println!("the roofline table needs AVX2 + FMA");
-            return;
+    if want("latency") {
+        latency();
+    }
+    if want("uneven") {
+        uneven();
+    }
+    if want("rnn") {
+        rnn();
+    }
+    if want("runtime") {
+        runtime();
+    }
+}
+
+/// The main table's rows: LSTM and GRU, I = 1, H = 8..128, + Dense(H → 1), every tier.
+fn step_rows() -> Vec<Row> {
+    vec![
+        step_row!(Lstm, CellKind::Lstm, "LSTM", 8, 4, Some(40.0), Some(55.0)),
+        step_row!(Gru, CellKind::Gru, "GRU", 8, 3, Some(40.0), Some(46.0)),
+        step_row!(Lstm, CellKind::Lstm, "LSTM", 16, 4, None, None),
+        step_row!(Gru, CellKind::Gru, "GRU", 16, 3, None, None),
+        step_row!(Lstm, CellKind::Lstm, "LSTM", 32, 4, Some(140.0), Some(280.0)),
+        step_row!(Gru, CellKind::Gru, "GRU", 32, 3, Some(115.0), Some(224.0)),
+        step_row!(Lstm, CellKind::Lstm, "LSTM", 64, 4, Some(800.0), Some(1301.0)),
+        step_row!(Gru, CellKind::Gru, "GRU", 64, 3, Some(600.0), Some(880.0)),
+        step_row!(Lstm, CellKind::Lstm, "LSTM", 128, 4, Some(3450.0), Some(4590.0)),
+        step_row!(Gru, CellKind::Gru, "GRU", 128, 3, Some(2500.0), Some(2950.0)),
+    ]
+}
+
+/// The main table where no roofline probe exists (not x86-64): ns per step per tier, and the
+/// best tier's time against the scalar kernel's, compiled for the same target.
+#[cfg(not(target_arch = "x86_64"))]
+fn steps_portable() {
+    let rows = step_rows();
+    let best = Tier::detect().isa().name();
+    print!("\nOne step, ns (I = 1, + Dense H → 1; this machine's clock, not an emulator's core)\n\n| model | MACs | weights KiB |");
+    for (t, _) in &rows[0].ns {
+        print!(" {} ns |", t.isa().name());
+    }
+    println!(" {best} / scalar | {best} MAC/ns | {best} exact activations ns | Dense(1+H → G·H), same MACs, ns |");
+    print!("|---|---|---|");
+    for _ in &rows[0].ns {
+        print!("---|");
+    }
+    println!("---|---|---|---|");
+    for r in &rows {
+        print!("| {} | {} | {:.1} |", r.model, r.macs, r.bytes as f64 / 1024.0);
+        for (_, ns) in &r.ns {
+            print!(" {ns:.0} |");
         }
-        let sections: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-        let want = |name: &str| sections.is_empty() || sections.iter().any(|s| s == name);
-        if want("steps") {
-            steps();
-        }
-        if want("multichannel") {
-            multichannel();
-        }
-        if want("sequence") {
-            sequence();
-        }
-        if want("latency") {
-            latency();
-        }
-        if want("uneven") {
-            uneven();
-        }
-        if want("rnn") {
-            rnn();
-        }
-        if want("runtime") {
-            runtime();
-        }
+        let ns_of = |isa: Isa| r.ns.iter().find(|x| x.0.isa() == isa).map_or(f64::NAN, |x| x.1);
+        let fast = ns_of(Tier::detect().isa());
+        println!(" {:.2} | {:.1} | {:.0} | {:.0} |", fast / ns_of(Isa::Scalar), r.macs / fast, r.exact_ns, r.matvec_ns);
     }
 }
 
@@ -399,18 +444,7 @@ fn steps() {
         if let Some(p) = peak512 {
             println!("FMA peak: {p:.1} MAC/ns (AVX-512, 10 accumulators)\n");
         }
-        let rows = vec![
-            step_row!(Lstm, CellKind::Lstm, "LSTM", 8, 4, Some(40.0), Some(55.0)),
-            step_row!(Gru, CellKind::Gru, "GRU", 8, 3, Some(40.0), Some(46.0)),
-            step_row!(Lstm, CellKind::Lstm, "LSTM", 16, 4, None, None),
-            step_row!(Gru, CellKind::Gru, "GRU", 16, 3, None, None),
-            step_row!(Lstm, CellKind::Lstm, "LSTM", 32, 4, Some(140.0), Some(280.0)),
-            step_row!(Gru, CellKind::Gru, "GRU", 32, 3, Some(115.0), Some(224.0)),
-            step_row!(Lstm, CellKind::Lstm, "LSTM", 64, 4, Some(800.0), Some(1301.0)),
-            step_row!(Gru, CellKind::Gru, "GRU", 64, 3, Some(600.0), Some(880.0)),
-            step_row!(Lstm, CellKind::Lstm, "LSTM", 128, 4, Some(3450.0), Some(4590.0)),
-            step_row!(Gru, CellKind::Gru, "GRU", 128, 3, Some(2500.0), Some(2950.0)),
-        ];
+        let rows = step_rows();
         let tiers: Vec<Tier> = Tier::available().collect();
         print!("| model (I=1, +Dense H→1) | MACs | weights KiB | roofline MAC/ns |");
         for t in &tiers {
