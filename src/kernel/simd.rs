@@ -45,6 +45,15 @@ pub(crate) trait Simd: Copy {
     /// that their activations' dependency chains overlap. Same bits either way; set where
     /// measured faster.
     const DEFER: bool = false;
+    /// Whether one stream of a three-gate cell (GRU, CIFG) runs each full block as one strip
+    /// where a block is four vectors (the 4-lane tiers): 12 accumulators instead of a
+    /// two-vector strip's 6. Set where they stay in registers; under V8 (simd128 on x86-64)
+    /// they did not, and GRU-64 steps took twice as long.
+    const BLOCK_STRIPS: bool = false;
+    /// Whether a three-gate cell's channels step one at a time (in [`Simd::BLOCK_STRIPS`]
+    /// strips) instead of in groups of `CC`: set where a channel alone was faster than its
+    /// share of a group.
+    const THREE_GATES_ALONE: bool = false;
 
     /// All lanes `x`.
     fn splat(self, x: f32) -> Self::V;
@@ -510,7 +519,7 @@ unsafe fn stage_all<S: Simd, A: Activation, const K: u8, const G: usize, const C
 /// # Safety
 /// `args` satisfies its field docs for `ch + CC` channels, `n <= NV·LANES`,
 /// `n > (NV − 1)·LANES`, and `n == NV·LANES` if `EXACT`; `NV <= 3`, or a strip of up to
-/// [`RNN_VECS`] vectors over whole full blocks (an RNN's, or AVX-512 cells' four); if
+/// [`RNN_VECS`] vectors over whole full blocks (an RNN's, AVX-512 cells' four, or a 4-lane GRU's or CIFG's block); if
 /// `*waiting`, `pend` is a strip of `a` whose update has not run.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -938,7 +947,8 @@ unsafe fn proj_wide_strips<S: Simd, const CC: usize>(s: S, a: &Args<'_>, channel
 /// channels (one stream) the strips are two vectors wide, as for `CC = 1` (AVX2: three where
 /// a partial last block joins the full one before it, and for GRU and CIFG over each three
 /// full blocks while the weights fit L1; AVX-512: block pairs, and four full blocks in one
-/// strip where the weights take at most `QUAD_BYTES`). Each strip shape is
+/// strip where the weights take at most `QUAD_BYTES`; SSE2 and NEON: a GRU's or CIFG's full
+/// blocks one per strip, `Simd::BLOCK_STRIPS`). Each strip shape is
 /// generated once: the single-channel code serves both one stream and the leftovers.
 ///
 /// # Safety
@@ -950,6 +960,12 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     a: &Args<'_>,
     channels: usize,
 ) {
+    // Where a three-gate cell's channels go alone (`Simd::THREE_GATES_ALONE`): the drive of
+    // one-channel groupings, which runs any number of channels one at a time.
+    if S::THREE_GATES_ALONE && CC > 1 && G == 3 && K != kind::PROJ {
+        // SAFETY: forwarded.
+        return unsafe { drive::<S, A, K, G, NV, 1>(s, a, channels) };
+    }
     let hid = a.hidden;
     let grouped = CC > 1 && channels >= CC;
     let strip_units = if grouped { NV * S::LANES } else { 2 * S::LANES };
@@ -1027,8 +1043,8 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
     let mut whole_end = 0;
     // (Wide strips never leave an update waiting; `strip` wants somewhere to say so.)
     let (mut pend_2, mut waiting_2) = (Pending::<S::V, G, 2, 2>::empty(zero), false);
-    // One strip of `$nv` vectors over whole full blocks from `$j0` (an RNN's, or AVX-512
-    // cells' four), channels `$ch .. $ch + $cc`.
+    // One strip of `$nv` vectors over whole full blocks from `$j0` (an RNN's, AVX-512
+    // cells' four, a 4-lane GRU's or CIFG's one), channels `$ch .. $ch + $cc`.
     macro_rules! whole_strip {
         ($nv:expr, $cc:literal, $j0:expr, $ch:expr, $pend:ident, $waiting:ident) => {
             let units = $nv * S::LANES;
@@ -1078,7 +1094,14 @@ pub(crate) unsafe fn drive<S: Simd, A: Activation, const K: u8, const G: usize, 
         whole_strips!(6, rnn, rnn_pairs);
     }
     whole_strips!(RNN_VECS / 2, rnn || rnn_pairs, rnn_pairs);
-    whole_strips!(4, quad_one || quad_pairs, quad_pairs);
+    // 4-lane tiers that set `Simd::BLOCK_STRIPS` (SSE2, NEON), one stream of a GRU or CIFG:
+    // each full block (four vectors) in one strip, 12 accumulators, where a two-vector
+    // strip's 6 wait on the multiply-add latency for most of the pass. Same operations per
+    // unit. LSTM's 16 would not fit. Intel Sapphire Rapids, SSE2, GRU + Dense(H → 1),
+    // against two-vector strips (medians of 5 interleaved runs): H = 16 0.75, 20 0.86, 24
+    // 0.87, 28 0.91, 32 0.82–0.91, 40 0.82, 48 0.85, 64 0.89, 128 0.94.
+    let block3 = S::BLOCK_STRIPS && 4 * S::LANES == BLOCK && G == 3 && K != kind::PROJ && !grouped;
+    whole_strips!(4, quad_one || quad_pairs || block3, quad_pairs);
     let whole_blocks = whole_end / BLOCK;
     debug_assert!(!three || whole_blocks + 2 <= blocks, "the three-vector strip's full block was taken");
     for b in first_cc.min(first_1).max(whole_blocks)..blocks {
