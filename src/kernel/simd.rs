@@ -519,8 +519,8 @@ unsafe fn stage_all<S: Simd, A: Activation, const K: u8, const G: usize, const C
 /// # Safety
 /// `args` satisfies its field docs for `ch + CC` channels, `n <= NV·LANES`,
 /// `n > (NV − 1)·LANES`, and `n == NV·LANES` if `EXACT`; `NV <= 3`, or a strip of up to
-/// [`RNN_VECS`] vectors over whole full blocks (an RNN's, AVX-512 cells' four, or a 4-lane GRU's or CIFG's block); if
-/// `*waiting`, `pend` is a strip of `a` whose update has not run.
+/// [`RNN_VECS`] vectors over whole full blocks (an RNN's, AVX-512 cells' four, or a 4-lane
+/// GRU's or CIFG's one); if `*waiting`, `pend` is a strip of `a` whose update has not run.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn strip<
