@@ -311,7 +311,8 @@ fn env_value_picks_the_tier_or_says_why_not() {
 /// The runtime-sized `host::Model` picks its layers' kernels once per tier (`set_tier`);
 /// on every tier, for every cell kind and both activations, its steps are the bits of the
 /// runtime-sized kernel functions it used to call per step (`kernel::cell_step_on`,
-/// `kernel::dense_on`), which the test above ties to the const-generic layers.
+/// `kernel::dense_on`), which the test above ties to the const-generic layers. That holds
+/// for the sizes whose steps are compiled for them too.
 #[cfg(feature = "std")]
 #[test]
 fn runtime_model_runs_the_tiers_kernels_bitwise() {
@@ -386,6 +387,11 @@ fn runtime_model_runs_the_tiers_kernels_bitwise() {
     model::<Fast, 2, 9, 3, 3>(CellKind::Cifg, &mut rng);
     model::<Exact, 4, 17, 1, 1>(CellKind::Rnn(RnnNonlinearity::Tanh), &mut rng);
     model::<Fast, 2, 33, 1, 1>(CellKind::Rnn(RnnNonlinearity::Relu), &mut rng);
+    // Sizes whose fast LSTM and GRU steps are compiled for them (`stream_sizes!`).
+    model::<Fast, 1, 8, 4, 4>(CellKind::Lstm, &mut rng);
+    model::<Fast, 1, 20, 3, 4>(CellKind::Gru, &mut rng);
+    model::<Fast, 1, 64, 4, 4>(CellKind::Lstm, &mut rng);
+    model::<Fast, 2, 40, 3, 4>(CellKind::Gru, &mut rng);
 }
 
 /// `host::Model::process_block` runs layer by layer over blocks of frames (sequence mode,
@@ -431,20 +437,39 @@ fn runtime_model_process_block_equals_stepping() {
             prewarm: 0,
             source: String::from("tests/tiers.rs"),
         };
+        run::<A>(&spec, kind, rng);
+        // Sizes whose fast LSTM and GRU steps and sequences are compiled for them
+        // (`stream_sizes!`), both modes.
+        let spec = host::ModelSpec {
+            input_size: 2,
+            layers: vec![
+                recurrent(kind, 2, 8, rng),
+                dense(8, 1, DenseActivation::Identity, rng),
+                recurrent(kind, 1, 32, rng),
+                dense(32, 2, DenseActivation::Identity, rng),
+            ],
+            skip: 2,
+            prewarm: 0,
+            source: String::from("tests/tiers.rs"),
+        };
+        run::<A>(&spec, kind, rng);
+    }
+    fn run<A: Activation>(spec: &host::ModelSpec, kind: CellKind, rng: &mut Rng) {
+        let i = spec.input_size;
         let frames = 150;
-        let xs = rng.vec(3 * frames, 2.0);
-        let mut stepped = host::Model::<A>::from_spec(&spec).expect("a valid spec");
+        let xs = rng.vec(i * frames, 2.0);
+        let mut stepped = host::Model::<A>::from_spec(spec).expect("a valid spec");
         for tier in Tier::available() {
             stepped.set_tier(tier);
             stepped.reset();
             let mut blocked = stepped.clone();
             let mut want = vec![0.0; 2 * frames];
-            for (x, y) in xs.chunks_exact(3).zip(want.chunks_exact_mut(2)) {
+            for (x, y) in xs.chunks_exact(i).zip(want.chunks_exact_mut(2)) {
                 stepped.step(x, y);
             }
             // Two calls, the first ending inside a block.
             let mut got = vec![0.0; 2 * frames];
-            let (x0, x1) = xs.split_at(3 * 70);
+            let (x0, x1) = xs.split_at(i * 70);
             let (y0, y1) = got.split_at_mut(2 * 70);
             blocked.process_block(x0, y0);
             blocked.process_block(x1, y1);

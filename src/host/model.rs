@@ -113,7 +113,9 @@ impl<A: Activation> RtLayer<A> {
     /// Picks the layer's kernel for `tier`.
     fn set_tier(&mut self, tier: Tier) {
         match self {
-            RtLayer::Recurrent { kernel, .. } => *kernel = CellKernel::new(tier, kernel.kind()),
+            RtLayer::Recurrent { kernel, inputs, hidden, .. } => {
+                *kernel = CellKernel::new(tier, kernel.kind(), *inputs, *hidden)
+            }
             RtLayer::Dense { kernel, .. } => *kernel = DenseKernel::new(tier),
         }
     }
@@ -180,7 +182,7 @@ impl<A: Activation> Model<A> {
                     initial_state.extend_from_slice(&h);
                     initial_state.extend_from_slice(&c);
                     layers.push(RtLayer::Recurrent {
-                        kernel: CellKernel::new(Tier::SCALAR, r.kind),
+                        kernel: CellKernel::new(Tier::SCALAR, r.kind, inp, hid),
                         inputs: inp,
                         hidden: hid,
                         wx,

@@ -29,7 +29,7 @@ mod pick {
     #[cfg(target_arch = "x86_64")]
     use super::super::x86_64::{avx2, avx512, sse2};
     use super::super::{DenseView, Isa, Tier};
-    use crate::activation::{Activation, Exact, Fast};
+    use crate::activation::{Activation, Exact};
     use crate::cell::CellKind;
 
     /// A tier's one-stream step of one cell kind (its `cell_stream`).
@@ -54,9 +54,23 @@ mod pick {
         }
     }
 
-    /// The cell step of `tier` for `kind` with the fast activations; `None` on the scalar tier.
-    pub(super) fn cell_stream_fast(tier: Tier, kind: CellKind) -> Option<CellStream> {
-        cell_stream::<Fast>(tier, kind)
+    /// The cell step of `tier` for `kind` with the fast activations, for a layer of `inputs`
+    /// inputs and `hidden` units (compiled for those sizes where they are common ones);
+    /// `None` on the scalar tier.
+    pub(super) fn cell_stream_fast(tier: Tier, kind: CellKind, inputs: usize, hidden: usize) -> Option<CellStream> {
+        match tier.isa() {
+            #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
+            Isa::Avx2 => Some(avx2::cell_stream_fast_for(kind, inputs, hidden)),
+            #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
+            Isa::Avx512 => Some(avx512::cell_stream_fast_for(kind, inputs, hidden)),
+            #[cfg(all(target_arch = "x86_64", not(fuzzing)))]
+            Isa::Sse2 => Some(sse2::cell_stream_fast_for(kind, inputs, hidden)),
+            #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+            Isa::Neon => Some(neon::cell_stream_fast_for(kind, inputs, hidden)),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Isa::Simd128 => Some(simd128::cell_stream_fast_for(kind, inputs, hidden)),
+            _ => None,
+        }
     }
 
     /// As [`cell_stream_fast`], with the exact activations.
@@ -107,8 +121,8 @@ pub(crate) struct CellKernel<A> {
 }
 
 impl<A: Activation> CellKernel<A> {
-    /// The step of `kind` cells on `tier`.
-    pub(crate) fn new(tier: Tier, kind: CellKind) -> Self {
+    /// The step of `kind` cells of `inputs` inputs and `hidden` units on `tier`.
+    pub(crate) fn new(tier: Tier, kind: CellKind, inputs: usize, hidden: usize) -> Self {
         #[cfg(any(
             target_arch = "x86_64",
             all(target_arch = "aarch64", target_feature = "neon"),
@@ -116,14 +130,14 @@ impl<A: Activation> CellKernel<A> {
         ))]
         {
             let f = match A::KIND {
-                ActivationKind::Fast => pick::cell_stream_fast(tier, kind),
+                ActivationKind::Fast => pick::cell_stream_fast(tier, kind, inputs, hidden),
                 ActivationKind::Exact => pick::cell_stream_exact(tier, kind),
             };
             if let Some(f) = f {
                 return Self { kind, to: CellTo::Simd(f), _activation: PhantomData };
             }
         }
-        let _ = tier;
+        let _ = (tier, inputs, hidden);
         Self { kind, to: CellTo::Scalar, _activation: PhantomData }
     }
 

@@ -1263,6 +1263,41 @@ macro_rules! by_kind {
 }
 pub(crate) use by_kind;
 
+/// The `(inputs, hidden)` of the LSTM and GRU layers whose runtime-sized steps and sequences
+/// with the fast activations ([`crate::host::Model`], [`super::cell_sequence`]) run code
+/// compiled for their sizes, as the const-generic layers do (`entry_points!`): sizes audio
+/// models commonly have, on the tiers that ask for them (`sized` in `entry_points!`: not
+/// SSE2, which gained only at H = 8 and is the fallback of CPUs without AVX2). `ptr` gives `f::<.., I, H>` as a step pointer, `call` calls it with
+/// `args`; other sizes give `other`.
+#[cfg(feature = "std")]
+macro_rules! stream_sizes {
+    (ptr $sizes:expr, $f:ident::<$($gen:ident),*>, $other:expr) => {
+        $crate::kernel::simd::stream_sizes!(@list $sizes, $other, [$f::<$($gen),*>], [as unsafe fn(&Args<'_>)])
+    };
+    (call $sizes:expr, $f:ident::<$($gen:ident),*>($($arg:expr),*), $other:expr) => {
+        $crate::kernel::simd::stream_sizes!(@list $sizes, $other, [$f::<$($gen),*>], [($($arg),*)])
+    };
+    (@list $sizes:expr, $other:expr, [$f:ident::<$($gen:ident),*>], [$($then:tt)*]) => {
+        match $sizes {
+            (1, 8) => $f::<$($gen,)* 1, 8> $($then)*,
+            (1, 12) => $f::<$($gen,)* 1, 12> $($then)*,
+            (1, 16) => $f::<$($gen,)* 1, 16> $($then)*,
+            (1, 20) => $f::<$($gen,)* 1, 20> $($then)*,
+            (1, 24) => $f::<$($gen,)* 1, 24> $($then)*,
+            (1, 32) => $f::<$($gen,)* 1, 32> $($then)*,
+            (1, 40) => $f::<$($gen,)* 1, 40> $($then)*,
+            (1, 48) => $f::<$($gen,)* 1, 48> $($then)*,
+            (1, 64) => $f::<$($gen,)* 1, 64> $($then)*,
+            (2, 16) => $f::<$($gen,)* 2, 16> $($then)*,
+            (2, 32) => $f::<$($gen,)* 2, 32> $($then)*,
+            (2, 40) => $f::<$($gen,)* 2, 40> $($then)*,
+            _ => $other,
+        }
+    };
+}
+#[cfg(feature = "std")]
+pub(crate) use stream_sizes;
+
 /// For [`by_kind`]: calls `f::<A, K, G>(args)`.
 macro_rules! call_kind {
     ($k:expr, $g:literal, $f:ident::<$a:ident>($($arg:expr),*)) => {
@@ -1533,11 +1568,12 @@ pub(crate) fn dense_affine<S: Simd, const NV: usize, const CC: usize>(
 
 /// A tier's entry points, written once: each ISA module instantiates them with its backend
 /// token (`$s: $S`), its multi-channel strip shape (`nv` vectors wide, groups of `cc`
-/// channels; one stream always uses two-vector strips, see [`drive`]) and the attributes its
-/// functions need (`#[target_feature]` for the run-time detected tiers), inside which LLVM
+/// channels; one stream always uses two-vector strips, see [`drive`]), whether it has steps
+/// and sequences compiled for the sizes of `stream_sizes!` (`sized = all()`, or `any()` for
+/// none: a `cfg` predicate) and the attributes its functions need (`#[target_feature]` for the run-time detected tiers), inside which LLVM
 /// inlines the whole kernel.
 macro_rules! entry_points {
-    ($S:ty, $s:expr, nv = $nv:literal, cc = $cc:literal $(, #[$attr:meta])*) => {
+    ($S:ty, $s:expr, nv = $nv:literal, cc = $cc:literal, sized = $sized:meta $(, #[$attr:meta])*) => {
         use $crate::kernel::simd::{by_kind, call_kind, Args};
         use $crate::kernel::{CellView, DenseView};
 
@@ -1626,6 +1662,60 @@ macro_rules! entry_points {
             unsafe { cell_one::<A, K, G>(a, 1) }
         }
 
+        /// [`cell_stream`] with the fast activations for `I` inputs and `H` hidden units
+        /// known at compile time, as the const-generic layers step: the strips' shapes,
+        /// offsets and loop bounds fold, where the runtime-sized step computes them every
+        /// call (README, on `host::Model`). Other sizes go to [`cell_stream`].
+        ///
+        /// # Safety
+        /// As for [`cell_kind`], with one channel.
+        $(#[$attr])*
+        #[inline(never)]
+        #[cfg(all(feature = "std", $sized))]
+        unsafe fn cell_stream_sized<const K: u8, const G: usize, const I: usize, const H: usize>(a: &Args<'_>) {
+            use $crate::activation::Fast;
+            if a.inputs != I || a.hidden != H || a.out_stride != H {
+                // SAFETY: the caller's guarantee.
+                return unsafe { cell_stream::<Fast, K, G>(a) };
+            }
+            // The same arguments, their sizes constants (the slices are at least this long:
+            // the caller's guarantee for these sizes).
+            let a = Args { inputs: I, hidden: H, out_stride: H, wx: &a.wx[..I * G * H], wh: &a.wh[..H * G * H], ..*a };
+            // SAFETY: the caller's guarantee, for the same values.
+            unsafe { $crate::kernel::simd::drive::<$S, Fast, K, G, NV, 1>($s, &a, 1) }
+        }
+
+        /// [`cell_stream_for`] with the fast activations, for a layer of `inputs` inputs and
+        /// `hidden` units: a step compiled for those sizes where `stream_sizes!` lists them
+        /// (LSTM and GRU), else the runtime-sized one. The pointer is safe to call as
+        /// [`cell_stream_for`]'s.
+        #[cfg(feature = "std")]
+        pub(crate) fn cell_stream_fast_for(
+            kind: $crate::cell::CellKind,
+            inputs: usize,
+            hidden: usize,
+        ) -> unsafe fn(&Args<'_>) {
+            use $crate::activation::Fast;
+            #[cfg(all(feature = "std", $sized))]
+            {
+                use $crate::cell::CellKind;
+                use $crate::kernel::simd::kind;
+                fn sized<const K: u8, const G: usize>(inputs: usize, hidden: usize) -> unsafe fn(&Args<'_>) {
+                    $crate::kernel::simd::stream_sizes!(ptr (inputs, hidden), cell_stream_sized::<K, G>, cell_stream::<Fast, K, G>)
+                }
+                match kind {
+                    CellKind::Lstm => sized::<{ kind::LSTM }, 4>(inputs, hidden),
+                    CellKind::Gru => sized::<{ kind::GRU }, 3>(inputs, hidden),
+                    _ => cell_stream_for::<Fast>(kind),
+                }
+            }
+            #[cfg(not(all(feature = "std", $sized)))]
+            {
+                let _ = (inputs, hidden);
+                cell_stream_for::<Fast>(kind)
+            }
+        }
+
         /// [`cell_kind`] for at least `CC` channels: groups of `CC`, the rest alone.
         ///
         /// # Safety
@@ -1674,7 +1764,60 @@ macro_rules! entry_points {
             steps: usize,
             scratch: &mut [f32],
         ) {
+            #[cfg(all(feature = "std", $sized))]
+            if A::KIND == $crate::activation::ActivationKind::Fast {
+                use $crate::cell::CellKind;
+                use $crate::kernel::simd::kind;
+                match w.kind {
+                    CellKind::Lstm => return sequence_sized_for::<{ kind::LSTM }, 4, 4>(w, xs, h, c, hs, steps, scratch),
+                    CellKind::Gru => return sequence_sized_for::<{ kind::GRU }, 3, 4>(w, xs, h, c, hs, steps, scratch),
+                    _ => {}
+                }
+            }
             by_kind!(w.kind, call_kind, sequence_kind::<A>(w, xs, h, c, hs, steps, scratch))
+        }
+
+        /// [`sequence_kind`] with the fast activations for cell kind `K` (`G` gates, `B` bias
+        /// rows): [`sequence_sized`] where `stream_sizes!` lists `w`'s sizes.
+        $(#[$attr])*
+        #[cfg(all(feature = "std", $sized))]
+        #[allow(clippy::too_many_arguments)]
+        fn sequence_sized_for<const K: u8, const G: usize, const B: usize>(
+            w: &CellView<'_>,
+            xs: &[f32],
+            h: &[f32],
+            c: &mut [f32],
+            hs: &mut [f32],
+            steps: usize,
+            scratch: &mut [f32],
+        ) {
+            $crate::kernel::simd::stream_sizes!(
+                call (w.inputs, w.hidden),
+                sequence_sized::<K, G, B>(w, xs, h, c, hs, steps, scratch),
+                sequence_kind::<$crate::activation::Fast, K, G>(w, xs, h, c, hs, steps, scratch)
+            )
+        }
+
+        /// [`sequence_kind`] with the fast activations for `I` inputs and `H` hidden units
+        /// known at compile time (`w` has those sizes), as [`sequence_fixed`] runs for the
+        /// const-generic layers: the same bits as the runtime-sized code.
+        $(#[$attr])*
+        #[cfg(all(feature = "std", $sized))]
+        #[inline(never)]
+        #[allow(clippy::too_many_arguments)]
+        fn sequence_sized<const K: u8, const G: usize, const B: usize, const I: usize, const H: usize>(
+            w: &CellView<'_>,
+            xs: &[f32],
+            h: &[f32],
+            c: &mut [f32],
+            hs: &mut [f32],
+            steps: usize,
+            scratch: &mut [f32],
+        ) {
+            let w = &$crate::kernel::simd::fixed_cell_view::<I, H, G, B>(w);
+            $crate::kernel::simd::sequence_kind::<$S, $crate::activation::Fast, K, G, 2, CC>(
+                $s, w, xs, h, c, hs, steps, scratch,
+            )
         }
 
         /// [`sequence`] for cell kind `K` (`G` gates), a function of its own (see

@@ -161,4 +161,4 @@ impl Lanes for Neon {
 
 // The entry points (`cell`, `cell_fixed`, `sequence`, `sequence_fixed`, `dense`,
 // `dense_fixed`). Multi-channel strips: 1 vector × 4 channels (32 vector registers).
-simd::entry_points!(Neon, Neon(()), nv = 1, cc = 4);
+simd::entry_points!(Neon, Neon(()), nv = 1, cc = 4, sized = all());

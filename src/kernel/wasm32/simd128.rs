@@ -144,4 +144,4 @@ impl Lanes for Simd128 {
 
 // The entry points (`cell`, `cell_fixed`, `sequence`, `sequence_fixed`, `dense`,
 // `dense_fixed`). Multi-channel strips: 1 vector × 2 channels.
-simd::entry_points!(Simd128, Simd128(()), nv = 1, cc = 2);
+simd::entry_points!(Simd128, Simd128(()), nv = 1, cc = 2, sized = all());

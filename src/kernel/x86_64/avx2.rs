@@ -176,4 +176,4 @@ impl Lanes for Avx2 {
 // token is created. Multi-channel strips: 2 vectors × 2 channels (one 64-byte packed line).
 // Without `std` the dispatcher reaches this tier only where it is enabled at compile time.
 #[cfg(any(feature = "std", all(target_feature = "avx2", target_feature = "fma")))]
-crate::kernel::simd::entry_points!(Avx2, Avx2(()), nv = 2, cc = 2, #[target_feature(enable = "avx2,fma")]);
+crate::kernel::simd::entry_points!(Avx2, Avx2(()), nv = 2, cc = 2, sized = all(), #[target_feature(enable = "avx2,fma")]);

@@ -230,4 +230,4 @@ impl Lanes for Avx512 {
 // `simd::drive`, which pairs blocks only while the weights fit L1 (else 1 vector × 2 channels).
 // Without `std` the dispatcher reaches this tier only where it is enabled at compile time.
 #[cfg(any(feature = "std", all(target_feature = "avx512f", target_feature = "avx2", target_feature = "fma")))]
-crate::kernel::simd::entry_points!(Avx512, Avx512(()), nv = 2, cc = 2, #[target_feature(enable = "avx512f,avx2,fma")]);
+crate::kernel::simd::entry_points!(Avx512, Avx512(()), nv = 2, cc = 2, sized = all(), #[target_feature(enable = "avx512f,avx2,fma")]);

@@ -143,4 +143,4 @@ impl Lanes for Sse2 {
 
 // The entry points (`cell`, `cell_fixed`, `sequence`, `sequence_fixed`, `dense`,
 // `dense_fixed`). Multi-channel strips: 1 vector × 2 channels.
-simd::entry_points!(Sse2, Sse2(()), nv = 1, cc = 2);
+simd::entry_points!(Sse2, Sse2(()), nv = 1, cc = 2, sized = any());
