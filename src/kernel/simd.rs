@@ -1267,9 +1267,10 @@ pub(crate) use by_kind;
 /// with the fast activations ([`crate::host::Model`], [`super::cell_sequence`]) run code
 /// compiled for their sizes, as the const-generic layers do (`entry_points!`): sizes audio
 /// models commonly have, on the tiers that ask for them (`sized` in `entry_points!`: not
-/// SSE2, which gained only at H = 8 and is the fallback of CPUs without AVX2). `ptr` gives `f::<.., I, H>` as a step pointer, `call` calls it with
-/// `args`; other sizes give `other`.
-#[cfg(feature = "std")]
+/// SSE2, which gained only at H = 8 and is the fallback of CPUs without AVX2), in optimised
+/// builds (`cfg(tinyrnn_sized)`, see `build.rs`). `ptr` gives `f::<.., I, H>` as a step
+/// pointer, `call` calls it with `args`; other sizes give `other`.
+#[cfg(all(feature = "std", tinyrnn_sized))]
 macro_rules! stream_sizes {
     (ptr $sizes:expr, $f:ident::<$($gen:ident),*>, $other:expr) => {
         $crate::kernel::simd::stream_sizes!(@list $sizes, $other, [$f::<$($gen),*>], [as unsafe fn(&Args<'_>)])
@@ -1295,7 +1296,7 @@ macro_rules! stream_sizes {
         }
     };
 }
-#[cfg(feature = "std")]
+#[cfg(all(feature = "std", tinyrnn_sized))]
 pub(crate) use stream_sizes;
 
 /// For [`by_kind`]: calls `f::<A, K, G>(args)`.
@@ -1671,7 +1672,7 @@ macro_rules! entry_points {
         /// As for [`cell_kind`], with one channel.
         $(#[$attr])*
         #[inline(never)]
-        #[cfg(all(feature = "std", $sized))]
+        #[cfg(all(feature = "std", tinyrnn_sized, $sized))]
         unsafe fn cell_stream_sized<const K: u8, const G: usize, const I: usize, const H: usize>(a: &Args<'_>) {
             use $crate::activation::Fast;
             if a.inputs != I || a.hidden != H || a.out_stride != H {
@@ -1696,7 +1697,7 @@ macro_rules! entry_points {
             hidden: usize,
         ) -> unsafe fn(&Args<'_>) {
             use $crate::activation::Fast;
-            #[cfg(all(feature = "std", $sized))]
+            #[cfg(all(feature = "std", tinyrnn_sized, $sized))]
             {
                 use $crate::cell::CellKind;
                 use $crate::kernel::simd::kind;
@@ -1709,7 +1710,7 @@ macro_rules! entry_points {
                     _ => cell_stream_for::<Fast>(kind),
                 }
             }
-            #[cfg(not(all(feature = "std", $sized)))]
+            #[cfg(not(all(feature = "std", tinyrnn_sized, $sized)))]
             {
                 let _ = (inputs, hidden);
                 cell_stream_for::<Fast>(kind)
@@ -1764,7 +1765,7 @@ macro_rules! entry_points {
             steps: usize,
             scratch: &mut [f32],
         ) {
-            #[cfg(all(feature = "std", $sized))]
+            #[cfg(all(feature = "std", tinyrnn_sized, $sized))]
             if A::KIND == $crate::activation::ActivationKind::Fast {
                 use $crate::cell::CellKind;
                 use $crate::kernel::simd::kind;
@@ -1780,7 +1781,7 @@ macro_rules! entry_points {
         /// [`sequence_kind`] with the fast activations for cell kind `K` (`G` gates, `B` bias
         /// rows): [`sequence_sized`] where `stream_sizes!` lists `w`'s sizes.
         $(#[$attr])*
-        #[cfg(all(feature = "std", $sized))]
+        #[cfg(all(feature = "std", tinyrnn_sized, $sized))]
         #[allow(clippy::too_many_arguments)]
         fn sequence_sized_for<const K: u8, const G: usize, const B: usize>(
             w: &CellView<'_>,
@@ -1802,7 +1803,7 @@ macro_rules! entry_points {
         /// known at compile time (`w` has those sizes), as [`sequence_fixed`] runs for the
         /// const-generic layers: the same bits as the runtime-sized code.
         $(#[$attr])*
-        #[cfg(all(feature = "std", $sized))]
+        #[cfg(all(feature = "std", tinyrnn_sized, $sized))]
         #[inline(never)]
         #[allow(clippy::too_many_arguments)]
         fn sequence_sized<const K: u8, const G: usize, const B: usize, const I: usize, const H: usize>(
