@@ -1571,8 +1571,8 @@ pub(crate) fn dense_affine<S: Simd, const NV: usize, const CC: usize>(
 /// token (`$s: $S`), its multi-channel strip shape (`nv` vectors wide, groups of `cc`
 /// channels; one stream always uses two-vector strips, see [`drive`]), whether it has steps
 /// and sequences compiled for the sizes of `stream_sizes!` (`sized = all()`, or `any()` for
-/// none: a `cfg` predicate) and the attributes its functions need (`#[target_feature]` for the run-time detected tiers), inside which LLVM
-/// inlines the whole kernel.
+/// none: a `cfg` predicate) and the attributes its functions need (`#[target_feature]` for
+/// the run-time detected tiers), inside which LLVM inlines the whole kernel.
 macro_rules! entry_points {
     ($S:ty, $s:expr, nv = $nv:literal, cc = $cc:literal, sized = $sized:meta $(, #[$attr:meta])*) => {
         use $crate::kernel::simd::{by_kind, call_kind, Args};
@@ -1679,8 +1679,8 @@ macro_rules! entry_points {
                 // SAFETY: the caller's guarantee.
                 return unsafe { cell_stream::<Fast, K, G>(a) };
             }
-            // The same arguments, their sizes constants (the slices are at least this long:
-            // the caller's guarantee for these sizes).
+            // The same arguments, their sizes constants. The slices hold at least this many
+            // floats (`Args`' field docs, for the sizes just compared), so slicing cannot fail.
             let a = Args { inputs: I, hidden: H, out_stride: H, wx: &a.wx[..I * G * H], wh: &a.wh[..H * G * H], ..*a };
             // SAFETY: the caller's guarantee, for the same values.
             unsafe { $crate::kernel::simd::drive::<$S, Fast, K, G, NV, 1>($s, &a, 1) }
@@ -1702,7 +1702,11 @@ macro_rules! entry_points {
                 use $crate::cell::CellKind;
                 use $crate::kernel::simd::kind;
                 fn sized<const K: u8, const G: usize>(inputs: usize, hidden: usize) -> unsafe fn(&Args<'_>) {
-                    $crate::kernel::simd::stream_sizes!(ptr (inputs, hidden), cell_stream_sized::<K, G>, cell_stream::<Fast, K, G>)
+                    $crate::kernel::simd::stream_sizes!(
+                        ptr (inputs, hidden),
+                        cell_stream_sized::<K, G>,
+                        cell_stream::<Fast, K, G>
+                    )
                 }
                 match kind {
                     CellKind::Lstm => sized::<{ kind::LSTM }, 4>(inputs, hidden),
@@ -1770,8 +1774,12 @@ macro_rules! entry_points {
                 use $crate::cell::CellKind;
                 use $crate::kernel::simd::kind;
                 match w.kind {
-                    CellKind::Lstm => return sequence_sized_for::<{ kind::LSTM }, 4, 4>(w, xs, h, c, hs, steps, scratch),
-                    CellKind::Gru => return sequence_sized_for::<{ kind::GRU }, 3, 4>(w, xs, h, c, hs, steps, scratch),
+                    CellKind::Lstm => {
+                        return sequence_sized_for::<{ kind::LSTM }, 4, 4>(w, xs, h, c, hs, steps, scratch)
+                    }
+                    CellKind::Gru => {
+                        return sequence_sized_for::<{ kind::GRU }, 3, 4>(w, xs, h, c, hs, steps, scratch)
+                    }
                     _ => {}
                 }
             }
