@@ -277,8 +277,9 @@ impl<A: Activation> Model<A> {
     /// [`Network::process_block`](crate::Network::process_block)): the same outputs and state,
     /// bit for bit, as [`Self::step`] per frame, computed layer by layer over up to 64 frames
     /// at a time (recurrent layers in sequence mode, see [`kernel::cell_sequence`]; Dense
-    /// layers over all the frames in one pass), which takes less time per frame than stepping
-    /// (README, on `host::Model`).
+    /// layers over all the frames in one pass). From H = 32 on that takes less time per frame
+    /// than stepping; at H = 8 with one input about as long or longer (GRU-8 1.13×, AVX2),
+    /// where a common size's step runs code compiled for it (README, on `host::Model`).
     ///
     /// Panics only if the lengths do not describe the same number of whole frames.
     pub fn process_block(&mut self, input: &[f32], output: &mut [f32]) {
