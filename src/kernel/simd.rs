@@ -5,9 +5,7 @@
 //! Per hidden-unit lane the operation order is exactly [`super::scalar`]'s: the folded bias,
 //! then `w·x[k]` for `k = 0..I`, then `w·h[k]` for `k = 0..H`, one accumulator per gate and
 //! lane. Tiers whose [`Simd::madd`] is a separate multiply and add (SSE2, simd128) therefore
-//! give the scalar kernel's bits; FMA tiers (AVX2, AVX-512, NEON) differ by the fused rounding,
-//! and for layers of 4 to 8 units by summing the recurrent columns in two halves (see
-//! `halves`: a shorter `h → h` chain), both within the bound `tests/kernel.rs` asserts.
+//! give the scalar kernel's bits; FMA tiers (AVX2, NEON) differ by the fused rounding only.
 //!
 //! A *strip* is up to `NV` vectors of consecutive hidden units inside one packed block (or a
 //! full block and the next: AVX-512's block pairs, AVX2's partial last block; see `drive`); one
@@ -56,10 +54,6 @@ pub(crate) trait Simd: Copy {
     /// strips) instead of in groups of `CC`: set where a channel alone was faster than its
     /// share of a group.
     const THREE_GATES_ALONE: bool = false;
-    /// Whether short recurrent sums run as two halves added at the end ([`halves`]): a
-    /// shorter `h → h` chain. Only where the multiply-add is fused (the tiers that are not
-    /// bit-exact with the scalar kernel anyway); the others keep the scalar's column order.
-    const HALVES: bool = false;
 
     /// All lanes `x`.
     fn splat(self, x: f32) -> Self::V;
@@ -409,61 +403,6 @@ const fn interleaves<S: Simd>(k: u8, accs: usize, bytes: usize) -> bool {
     S::INTERLEAVE && k != kind::PROJ && accs <= 8 && (accs < FMA_SLOTS || bytes > STREAMING_BYTES)
 }
 
-/// Whether a layer of `hidden` units sums its recurrent columns in two halves, each its own
-/// chain of multiply-adds, added at the end: at H = 8 the `h → h` chain then waits on 4
-/// multiply-adds and an add instead of 8 (AVX2 one stream, LSTM-8 and GRU-8: 0.93–0.96 of
-/// the time; README). The rule depends only on the layer's size, so every tier that sets
-/// [`Simd::HALVES`], channel grouping and mode computes the same bits. Above 8 units a
-/// strip's accumulators already fill the FMA slots, and their doubled count spilled (AVX2
-/// LSTM-16: 1.09×); below 4 the chain is short anyway. Channel groups pay for the second
-/// set of accumulators: AVX2 LSTM-8, two channels, 1.17× the time per channel.
-const fn halves<S: Simd>(hidden: usize) -> bool {
-    S::HALVES && HALVES_MIN <= hidden && hidden <= HALVES_MAX
-}
-
-/// Smallest layer whose recurrent sums run in halves (see [`halves`]).
-const HALVES_MIN: usize = 4;
-/// Largest layer whose recurrent sums run in halves (see [`halves`]).
-const HALVES_MAX: usize = 8;
-
-/// [`accumulate`] over all of `h`'s columns (`0..hidden`), in two halves where
-/// [`halves`] says so: columns `0..hidden/2` onto `acc`, the rest onto zero, then their sum.
-///
-/// # Safety
-/// As for [`accumulate`] with `k0 = 0`, `k1 = hidden`.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn recurrent<S: Simd, const G: usize, const NV: usize, const CC: usize, const EXACT: bool>(
-    s: S,
-    acc: &mut [[[S::V; CC]; NV]],
-    g0: usize,
-    w: &[f32],
-    runs: Runs<NV>,
-    h: &[f32],
-    hidden: usize,
-) {
-    if halves::<S>(hidden) {
-        let m = hidden / 2;
-        let mut hi = [[[s.splat(0.0); CC]; NV]; G];
-        let hi = &mut hi[..acc.len()];
-        // SAFETY: the caller's guarantees, for columns `0..m` and `m..hidden`.
-        unsafe {
-            accumulate::<S, G, NV, CC, EXACT>(s, acc, g0, w, runs, 0, m, h, hidden);
-            accumulate::<S, G, NV, CC, EXACT>(s, hi, g0, w, runs, m, hidden, h, hidden);
-        }
-        for (acc_g, hi_g) in acc.iter_mut().zip(hi.iter()) {
-            for (acc_q, hi_q) in acc_g.iter_mut().zip(hi_g) {
-                for (a, &b) in acc_q.iter_mut().zip(hi_q) {
-                    *a = s.add(*a, b);
-                }
-            }
-        }
-    } else {
-        // SAFETY: the caller's guarantees.
-        unsafe { accumulate::<S, G, NV, CC, EXACT>(s, acc, g0, w, runs, 0, hidden, h, hidden) };
-    }
-}
-
 /// The activation pair's sigmoid (or, with `TANH`, tanh) of vector `v`, whose first `n`
 /// lanes are units: the tier's vectorised fast form, or libm per lane for the exact pair, on
 /// those `n` lanes only (a partial vector's other lanes are never stored, and each libm call
@@ -663,7 +602,7 @@ unsafe fn strip<
             let h = &a.h[ch * hid..];
             // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden
             // floats from channel `ch` on.
-            unsafe { recurrent::<S, G, NV, CC, EXACT>(s, lo, 0, a.wh, runs_h, h, hid) };
+            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, lo, 0, a.wh, runs_h, 0, hid, h, hid) };
         }
         if a.xpart {
             let x = &a.x[ch * a.inputs..];
@@ -675,7 +614,7 @@ unsafe fn strip<
         if K != kind::PROJ {
             let h = &a.h[ch * hid..];
             // SAFETY: as for the first half.
-            unsafe { recurrent::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wh, runs_h, h, hid) };
+            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wh, runs_h, 0, hid, h, hid) };
         }
     } else if a.xpart {
         // SAFETY: as in the first pass above, for all gates.
@@ -722,7 +661,7 @@ unsafe fn strip<
     // one before it left. Interleaving strips have at most 8 accumulators, so they never
     // `split`.
     let bytes = a.step_bytes::<G>();
-    let interleaved = !wide && !halves::<S>(hid) && interleaves::<S>(K, G * 2 * CC, bytes);
+    let interleaved = !wide && interleaves::<S>(K, G * 2 * CC, bytes);
     // Otherwise GRU strips go in pairs whose updates run together (see `Simd::DEFER`; LSTM
     // pairs measured 1.03–1.15× slower on AVX2 at H ≥ 32, so LSTM strips never pair).
     let deferred = S::DEFER && !interleaved && K == kind::GRU && !wide;
@@ -746,7 +685,7 @@ unsafe fn strip<
         } else {
             // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden
             // floats from channel `ch` on.
-            unsafe { recurrent::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, runs_h, h, hid) };
+            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, runs_h, 0, hid, h, hid) };
         }
     }
     if wide {

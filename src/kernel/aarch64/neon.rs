@@ -22,8 +22,6 @@ impl Simd for Neon {
     type V = float32x4_t;
     // 32 vector registers.
     const ACC_REGS: usize = 24;
-    // Fused multiply-adds: short recurrent sums in two halves (see `simd::halves`).
-    const HALVES: bool = true;
     // Not timed (no AArch64 core here): 12 accumulators fit the 32 registers, a core with
     // more FMA pipes than x86 (four on Apple's) waits longer on two-vector strips' 6, and a
     // GRU step executes 0.84–0.92 of the instructions at H = 16..128 (qemu count, README).
