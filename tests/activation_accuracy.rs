@@ -108,10 +108,11 @@ fn emulated_vector_tier_every_97th_pattern() {
 }
 
 /// Every tier this machine runs, exhaustively against the f64 reference, in one pass (the
-/// reference is shared): what `.ci/run` runs. Bit-exact agreement of each vector tier with
-/// its scalar model is checked on every 7th input here (the scalar fused model calls a
-/// software `fmaf` and costs more than all the rest); the fused model itself is checked
-/// exhaustively through the AVX2 tier, and alone by `exhaustive_scalar_fused_model`.
+/// reference is shared): what `.ci/run` runs. Bit-exact agreement: SSE2 with the scalar tier
+/// (its model) and AVX-512 with AVX2 on every input; AVX2 with its scalar model
+/// (`fast::tanh_fused`) on every 7th input (that model calls a software `fmaf` and costs more
+/// than all the rest). The fused model is checked alone, exhaustively, by
+/// `exhaustive_scalar_fused_model`.
 #[test]
 #[ignore = "exhaustive (2^32 inputs): run with cargo test --release -- --ignored"]
 fn exhaustive_all_tiers() {

@@ -12,6 +12,11 @@ pub struct Tier {
     pub sigmoid: fn(&mut [f32]),
     pub model_tanh: fn(f32) -> f32,
     pub model_sigmoid: fn(f32) -> f32,
+    /// Which of the two rounding variants the tier computes (its model: `fast::tanh_fused`
+    /// if `true`, `fast::tanh` if `false`). Tiers of one variant give the same bits, so a
+    /// pass over several compares each later tier with the first of its variant on every
+    /// input (no model call).
+    pub fused: bool,
 }
 
 fn scalar_tanh(xs: &mut [f32]) {
@@ -33,6 +38,7 @@ pub const SCALAR: Tier = Tier {
     sigmoid: scalar_sigmoid,
     model_tanh: fast::tanh,
     model_sigmoid: fast::sigmoid,
+    fused: false,
 };
 pub const SCALAR_FUSED: Tier = Tier {
     name: "scalar_fused",
@@ -40,6 +46,7 @@ pub const SCALAR_FUSED: Tier = Tier {
     sigmoid: fused_sigmoid,
     model_tanh: fast::tanh_fused,
     model_sigmoid: fast::sigmoid_fused,
+    fused: true,
 };
 
 #[cfg(target_arch = "x86_64")]
@@ -49,6 +56,7 @@ pub const SSE2: Tier = Tier {
     sigmoid: tinyrnn::kernel::activation::x86_64::sigmoid_slice_sse2,
     model_tanh: fast::tanh,
     model_sigmoid: fast::sigmoid,
+    fused: false,
 };
 
 #[cfg(target_arch = "x86_64")]
@@ -74,6 +82,7 @@ pub const AVX2: Tier = Tier {
     sigmoid: avx2_sigmoid,
     model_tanh: fast::tanh_fused,
     model_sigmoid: fast::sigmoid_fused,
+    fused: true,
 };
 
 #[cfg(target_arch = "x86_64")]
@@ -99,6 +108,7 @@ pub const AVX512: Tier = Tier {
     sigmoid: avx512_sigmoid,
     model_tanh: fast::tanh_fused,
     model_sigmoid: fast::sigmoid_fused,
+    fused: true,
 };
 
 #[cfg(target_arch = "aarch64")]
@@ -108,6 +118,7 @@ pub const NEON: Tier = Tier {
     sigmoid: tinyrnn::kernel::activation::aarch64::sigmoid_slice_neon,
     model_tanh: fast::tanh_fused,
     model_sigmoid: fast::sigmoid_fused,
+    fused: true,
 };
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -117,6 +128,7 @@ pub const SIMD128: Tier = Tier {
     sigmoid: tinyrnn::kernel::activation::wasm32::sigmoid_slice_simd128,
     model_tanh: fast::tanh,
     model_sigmoid: fast::sigmoid,
+    fused: false,
 };
 
 /// Every tier this machine can run.
@@ -206,10 +218,15 @@ struct Track {
 
 /// Check the positive bit patterns `lo, lo+step, ...` (all `< hi`, `hi <= 0x8000_0000`)
 /// together with their negations, for every tier in `ts`. The f64 reference (the expensive
-/// part) is computed once per input and shared by all tiers. Returns, per tier, the stats and
-/// the first/last outputs (for seams).
+/// part) is computed once per input and shared by all tiers. The first tier of each rounding
+/// variant is compared with its scalar model on every `model_stride`-th input; each later
+/// tier of that variant with the first one's outputs, on every input. Returns, per tier, the
+/// stats and the first/last outputs (for seams).
 fn check_range(ts: &[Tier], lo: u32, hi: u32, step: u32, model_stride: usize) -> Vec<Part> {
     let mut track: Vec<Track> = ts.iter().map(|_| Track::default()).collect();
+    // For each tier, the earlier tier of its rounding variant it must equal bitwise, if any.
+    let first_of_variant: Vec<Option<usize>> =
+        ts.iter().enumerate().map(|(k, t)| ts[..k].iter().position(|u| u.fused == t.fused)).collect();
     let (mut xp, mut xn) = (Vec::with_capacity(CHUNK), Vec::with_capacity(CHUNK));
     // Per tier: tanh(x), tanh(-x), sigmoid(x), sigmoid(-x).
     let mut out: Vec<[Vec<f32>; 4]> = ts.iter().map(|_| Default::default()).collect();
@@ -233,13 +250,29 @@ fn check_range(ts: &[Tier], lo: u32, hi: u32, step: u32, model_stride: usize) ->
             (t.sigmoid)(sp);
             (t.sigmoid)(sn);
         }
+        for (k, j) in first_of_variant.iter().enumerate() {
+            let Some(j) = *j else { continue };
+            let names = ["tanh(x)", "tanh(-x)", "sigmoid(x)", "sigmoid(-x)"];
+            for ((a, b), name) in out[k].iter().zip(&out[j]).zip(names) {
+                for (i, (&ya, &yb)) in a.iter().zip(b).enumerate() {
+                    assert!(
+                        ya.to_bits() == yb.to_bits() || (ya.is_nan() && yb.is_nan()),
+                        "{} and {} (same rounding) differ: {name} at x = {:e}: {ya:e} vs {yb:e}",
+                        ts[k].name,
+                        ts[j].name,
+                        xp[i]
+                    );
+                }
+            }
+        }
         for (i, &x) in xp.iter().enumerate() {
             let xd = x as f64;
             let r = xd.tanh();
             let em = (-xd).exp();
             let (rs, rns) = (1.0 / (1.0 + em), em / (1.0 + em));
-            for ((t, o), tr) in ts.iter().zip(&out).zip(track.iter_mut()) {
-                check_one(t, x, [o[0][i], o[1][i], o[2][i], o[3][i]], (r, rs, rns), i % model_stride == 0, tr);
+            for (((t, o), tr), j) in ts.iter().zip(&out).zip(track.iter_mut()).zip(&first_of_variant) {
+                let model = j.is_none() && i % model_stride == 0;
+                check_one(t, x, [o[0][i], o[1][i], o[2][i], o[3][i]], (r, rs, rns), model, tr);
             }
         }
     }
@@ -324,7 +357,8 @@ pub fn run(t: &Tier, step: u32, threads: usize) -> Stats {
 }
 
 /// [`run`] for several tiers in one pass over the inputs (one f64 reference per input); the
-/// bit-exact comparison with each tier's scalar model on every `model_stride`-th input.
+/// bit-exact comparisons of [`check_range`]: the first tier of each rounding variant with its
+/// scalar model on every `model_stride`-th input, the later ones with it on every input.
 pub fn run_all(ts: &[Tier], step: u32, threads: usize, model_stride: usize) -> Vec<Stats> {
     // The number of sampled positive patterns.
     let n = (0x8000_0000u64).div_ceil(step as u64);
