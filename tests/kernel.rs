@@ -265,9 +265,14 @@ fn every_tier_matches_scalar_on_dense() {
                 let mut y_t = vec![0.0; o];
                 dense_on::<Exact>(tier, &view, &x, &mut y_t);
                 if o == 1 || !exact_tier(tier) {
-                    dense_on::<Exact>(tier, &lin, &x, &mut y_t);
+                    // The activation: the scalar one, applied to the tier's own sums.
+                    let mut y_t_lin = vec![0.0; o];
+                    dense_on::<Exact>(tier, &lin, &x, &mut y_t_lin);
+                    let mut want = y_t_lin.clone();
+                    scalar::apply_dense_activation::<Exact>(act, &mut want);
+                    assert_eq!(y_t, want, "{tier:?} dense {act:?} I={i} O={o}: activation of its sums");
                     for r in 0..o {
-                        let d = (y_t[r] - y_lin[r]).abs();
+                        let d = (y_t_lin[r] - y_lin[r]).abs();
                         // `M` (a pass over the row) only where the outputs differ (a NaN
                         // difference fails the assertion).
                         if d != 0.0 {
@@ -309,13 +314,15 @@ fn check_channels(tier: Tier, cell: &Cell, channels: usize, rng: &mut Rng) {
 #[test]
 fn multichannel_matches_single_channel_bitwise() {
     let mut rng = Rng(99);
-    for tier in Tier::available() {
-        // (48 and 64: one stream's GRU/CIFG strips by threes and RNN strips of 4–8 vectors.)
-        let sizes: &[usize] = if cfg!(miri) { &[3, 17] } else { &[1, 7, 8, 17, 40, 48, 64] };
-        for &hid in sizes {
-            for kind in KINDS {
-                let i = 1 + rng.below(5);
-                let cell = Cell::random(kind, i, hid, &mut rng);
+    let tiers: Vec<Tier> = Tier::available().collect();
+    // (48 and 64: one stream's GRU/CIFG strips by threes and RNN strips of 4–8 vectors.)
+    let sizes: &[usize] = if cfg!(miri) { &[3, 17] } else { &[1, 7, 8, 17, 40, 48, 64] };
+    for &hid in sizes {
+        for kind in KINDS {
+            // One cell for every tier (under Miri, making it costs as much as stepping it).
+            let i = 1 + rng.below(5);
+            let cell = Cell::random(kind, i, hid, &mut rng);
+            for &tier in &tiers {
                 let chans: &[usize] = if cfg!(miri) { &[1, 3] } else { &[1, 2, 3, 4, 5, 8] };
                 for &channels in chans {
                     // On a SIMD tier one stream's step is this same call with one channel
@@ -327,18 +334,20 @@ fn multichannel_matches_single_channel_bitwise() {
                 }
             }
         }
-        // Dense, several channels.
-        for &(i, o) in &[(5usize, 1usize), (9, 3), (17, 20), (9, 70), (33, 130)] {
-            let w = rng.vec(i * o, 0.5);
-            let b = rng.vec(o, 0.5);
-            let view = DenseView { activation: DenseActivation::Tanh, inputs: i, outputs: o, w: &w, b: &b };
-            let x = rng.vec(4 * i, 1.0);
+    }
+    // Dense, several channels.
+    for &(i, o) in &[(5usize, 1usize), (9, 3), (17, 20), (9, 70), (33, 130)] {
+        let w = rng.vec(i * o, 0.5);
+        let b = rng.vec(o, 0.5);
+        let view = DenseView { activation: DenseActivation::Tanh, inputs: i, outputs: o, w: &w, b: &b };
+        let x = rng.vec(4 * i, 1.0);
+        for &tier in &tiers {
             let mut y = vec![0.0; 4 * o];
             dense_multi::<Exact>(tier, &view, &x, &mut y, 4);
             for ch in 0..4 {
                 let mut y1 = vec![0.0; o];
                 dense_on::<Exact>(tier, &view, &x[ch * i..][..i], &mut y1);
-                assert_eq!(y1, y[ch * o..][..o]);
+                assert_eq!(y1, y[ch * o..][..o], "{tier:?} dense I={i} O={o} channel {ch}");
             }
         }
     }
@@ -374,26 +383,27 @@ fn wide_strips_match_scalar_and_single_channel() {
 #[test]
 fn sequence_mode_matches_stepping_bitwise() {
     let mut rng = Rng(1234);
-    for tier in Tier::available() {
-        // (48 and 64: one stream's GRU/CIFG strips by threes and RNN strips of 4–8 vectors.
-        // H = 64 with I = 32 again: its input weights take a step past 64 KiB, a sequence
-        // step's (which skips them) not, so the two modes run different strip shapes.)
-        let sizes: &[(usize, usize)] = if cfg!(miri) {
-            &[(6, 0), (17, 0)]
-        } else {
-            &[(1, 0), (6, 0), (8, 0), (16, 0), (21, 0), (48, 0), (64, 0), (64, 32)]
-        };
-        for &(hid, wide) in sizes {
-            for kind in KINDS {
-                // (`wide`: that many inputs, else 1..=12 at random.)
-                let i = if wide > 0 { wide } else { 1 + rng.below(12) };
-                let cell = Cell::random(kind, i, hid, &mut rng);
-                let w = cell.view();
-                let cs = if kind.has_cell_state() { hid } else { 0 };
-                let steps = if cfg!(miri) { 3 } else { 11 };
-                let xs = rng.vec(steps * i, 1.0);
-                let h0 = rng.vec(hid, 0.5);
-                let c0 = rng.vec(cs, 0.5);
+    // (48 and 64: one stream's GRU/CIFG strips by threes and RNN strips of 4–8 vectors.
+    // H = 64 with I = 32 again: its input weights take a step past 64 KiB, a sequence
+    // step's (which skips them) not, so the two modes run different strip shapes.)
+    let sizes: &[(usize, usize)] = if cfg!(miri) {
+        &[(6, 0), (17, 0)]
+    } else {
+        &[(1, 0), (6, 0), (8, 0), (16, 0), (21, 0), (48, 0), (64, 0), (64, 32)]
+    };
+    for &(hid, wide) in sizes {
+        for kind in KINDS {
+            // One cell and input sequence for every tier.
+            // (`wide`: that many inputs, else 1..=12 at random.)
+            let i = if wide > 0 { wide } else { 1 + rng.below(12) };
+            let cell = Cell::random(kind, i, hid, &mut rng);
+            let w = cell.view();
+            let cs = if kind.has_cell_state() { hid } else { 0 };
+            let steps = if cfg!(miri) { 3 } else { 11 };
+            let xs = rng.vec(steps * i, 1.0);
+            let h0 = rng.vec(hid, 0.5);
+            let c0 = rng.vec(cs, 0.5);
+            for tier in Tier::available() {
                 // Scratch for 4 steps: the sequence runs in chunks (3 of them for 11 steps).
                 let mut scratch = vec![0.0; 4 * kind.gates() * hid];
                 let (mut c_s, mut hs) = (c0.clone(), vec![0.0; steps * hid]);
@@ -405,7 +415,7 @@ fn sequence_mode_matches_stepping_bitwise() {
                     assert_eq!(o, hs[t * hid..][..hid], "{tier:?} {kind:?} I={i} H={hid} step {t}");
                     h = o;
                 }
-                assert_eq!(c, c_s);
+                assert_eq!(c, c_s, "{tier:?} {kind:?} I={i} H={hid} cell state");
             }
         }
     }
