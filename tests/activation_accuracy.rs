@@ -107,12 +107,12 @@ fn emulated_vector_tier_every_97th_pattern() {
     dense_monotone(&t, 0.25, 4.0);
 }
 
-/// Every tier this machine runs, exhaustively against the f64 reference, in one pass (the
-/// reference is shared): what `.ci/run` runs. Bit-exact agreement: SSE2 with the scalar tier
-/// (its model) and AVX-512 with AVX2 on every input; AVX2 with its scalar model
-/// (`fast::tanh_fused`) on every 7th input (that model calls a software `fmaf` and costs more
-/// than all the rest). The fused model is checked alone, exhaustively, by
-/// `exhaustive_scalar_fused_model`.
+/// Every tier this machine runs, exhaustively, in one pass: what `.ci/run` runs. The scalar
+/// and AVX2 tiers against the f64 reference (computed once per input); SSE2 bit for bit
+/// against the scalar tier (its model) and AVX-512 against AVX2, on every input, so their
+/// checks are those two's. AVX2 against its scalar model (`fast::tanh_fused`) on every 7th
+/// input (that model calls a software `fmaf` and costs more than all the rest). The fused
+/// model is checked alone, exhaustively, by `exhaustive_scalar_fused_model`.
 #[test]
 #[ignore = "exhaustive (2^32 inputs): run with cargo test --release -- --ignored"]
 fn exhaustive_all_tiers() {

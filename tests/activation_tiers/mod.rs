@@ -216,17 +216,22 @@ struct Track {
     prev: Option<Prev>,
 }
 
+/// For each tier of `ts`, the earlier tier of its rounding variant it must equal bit for bit,
+/// if any.
+fn first_of_variant(ts: &[Tier]) -> Vec<Option<usize>> {
+    ts.iter().enumerate().map(|(k, t)| ts[..k].iter().position(|u| u.fused == t.fused)).collect()
+}
+
 /// Check the positive bit patterns `lo, lo+step, ...` (all `< hi`, `hi <= 0x8000_0000`)
 /// together with their negations, for every tier in `ts`. The f64 reference (the expensive
 /// part) is computed once per input and shared by all tiers. The first tier of each rounding
-/// variant is compared with its scalar model on every `model_stride`-th input; each later
-/// tier of that variant with the first one's outputs, on every input. Returns, per tier, the
-/// stats and the first/last outputs (for seams).
+/// variant is compared with its scalar model on every `model_stride`-th input and runs every
+/// check; each later tier of that variant is compared with the first one's outputs, on every
+/// input, which makes the first one's checks its own. Returns, per tier, the stats and the
+/// first/last outputs (for seams; none for the later tiers).
 fn check_range(ts: &[Tier], lo: u32, hi: u32, step: u32, model_stride: usize) -> Vec<Part> {
     let mut track: Vec<Track> = ts.iter().map(|_| Track::default()).collect();
-    // For each tier, the earlier tier of its rounding variant it must equal bitwise, if any.
-    let first_of_variant: Vec<Option<usize>> =
-        ts.iter().enumerate().map(|(k, t)| ts[..k].iter().position(|u| u.fused == t.fused)).collect();
+    let first_of_variant = first_of_variant(ts);
     let (mut xp, mut xn) = (Vec::with_capacity(CHUNK), Vec::with_capacity(CHUNK));
     // Per tier: tanh(x), tanh(-x), sigmoid(x), sigmoid(-x).
     let mut out: Vec<[Vec<f32>; 4]> = ts.iter().map(|_| Default::default()).collect();
@@ -271,8 +276,10 @@ fn check_range(ts: &[Tier], lo: u32, hi: u32, step: u32, model_stride: usize) ->
             let em = (-xd).exp();
             let (rs, rns) = (1.0 / (1.0 + em), em / (1.0 + em));
             for (((t, o), tr), j) in ts.iter().zip(&out).zip(track.iter_mut()).zip(&first_of_variant) {
-                let model = j.is_none() && i % model_stride == 0;
-                check_one(t, x, [o[0][i], o[1][i], o[2][i], o[3][i]], (r, rs, rns), model, tr);
+                if j.is_none() {
+                    let model = i % model_stride == 0;
+                    check_one(t, x, [o[0][i], o[1][i], o[2][i], o[3][i]], (r, rs, rns), model, tr);
+                }
             }
         }
     }
@@ -403,7 +410,14 @@ pub fn run_all(ts: &[Tier], step: u32, threads: usize, model_stride: usize) -> V
         bounds.iter().map(|&(lo, hi)| check_range(ts, lo, hi, step, model_stride)).collect()
     };
     let mut all = Vec::with_capacity(ts.len());
+    let first_of_variant = first_of_variant(ts);
     for (k, t) in ts.iter().enumerate() {
+        if let Some(j) = first_of_variant[k] {
+            // Bit for bit the outputs of tier `j`, whose checks and figures are this tier's.
+            println!("{:>13} step {step:>5}: the bits of {} on every input (its figures above)", t.name, ts[j].name);
+            all.push(all[j]);
+            continue;
+        }
         // Monotonicity across the seams between pieces.
         for w in results.windows(2) {
             if let (Some((_, last)), Some((first, _))) = (w[0][k].1, w[1][k].1) {
