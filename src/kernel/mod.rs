@@ -10,10 +10,12 @@
 //! |---|---|---|---|
 //! | [`Isa::Scalar`] | any | 1 | the specification |
 //! | [`Isa::Sse2`] | x86-64 baseline | 4 | cells bit-exact; single-output Dense reassociated |
-//! | [`Isa::Avx2`] | x86-64 AVX2 + FMA | 8 | FMA rounding (bound in `tests/kernel.rs`) |
-//! | [`Isa::Avx512`] | x86-64 AVX-512F (+ AVX2, FMA) | 16 | FMA rounding |
+//! | [`Isa::Avx2`] | x86-64 AVX2 + FMA | 8 | FMA rounding¹ (bound in `tests/kernel.rs`) |
+//! | [`Isa::Avx512`] | x86-64 AVX-512F (+ AVX2, FMA) | 16 | FMA rounding¹; cells bit-exact with AVX2 |
 //! | [`Isa::Neon`] | AArch64 | 4 | FMA rounding |
 //! | [`Isa::Simd128`] | wasm32 `+simd128` | 4 | cells bit-exact; single-output Dense reassociated |
+//!
+//! ¹ And in layers of 4 to 8 units the recurrent sum in two halves: a shorter `h → h` chain.
 //!
 //! On 32-bit Arm hard-float targets (Cortex-M4F/M7/M33; `target_abi = "eabihf"`) the scalar
 //! tier's multiply-accumulate loop over a full packed block is VFP assembly (`kernel/arm/`),

@@ -5,7 +5,10 @@
 //! Per hidden-unit lane the operation order is exactly [`super::scalar`]'s: the folded bias,
 //! then `w·x[k]` for `k = 0..I`, then `w·h[k]` for `k = 0..H`, one accumulator per gate and
 //! lane. Tiers whose [`Simd::madd`] is a separate multiply and add (SSE2, simd128) therefore
-//! give the scalar kernel's bits; FMA tiers (AVX2, NEON) differ by the fused rounding only.
+//! give the scalar kernel's bits; FMA tiers (AVX2, AVX-512, NEON) differ by the fused
+//! rounding, and AVX2 and AVX-512 in layers of 4 to 8 units also by summing the recurrent
+//! columns in two halves (see `halves`: a shorter `h → h` chain), both within the bound
+//! `tests/kernel.rs` asserts.
 //!
 //! A *strip* is up to `NV` vectors of consecutive hidden units inside one packed block (or a
 //! full block and the next: AVX-512's block pairs, AVX2's partial last block; see `drive`); one
@@ -54,6 +57,10 @@ pub(crate) trait Simd: Copy {
     /// strips) instead of in groups of `CC`: set where a channel alone was faster than its
     /// share of a group.
     const THREE_GATES_ALONE: bool = false;
+    /// Whether layers of 4 to 8 units sum their recurrent columns in two halves added at the
+    /// end ([`halves`]): a shorter `h → h` chain. Only where the multiply-add is fused (tiers
+    /// that are not bit-exact with the scalar kernel anyway) and measured faster.
+    const HALVES: bool = false;
 
     /// All lanes `x`.
     fn splat(self, x: f32) -> Self::V;
@@ -403,6 +410,80 @@ const fn interleaves<S: Simd>(k: u8, accs: usize, bytes: usize) -> bool {
     S::INTERLEAVE && k != kind::PROJ && accs <= 8 && (accs < FMA_SLOTS || bytes > STREAMING_BYTES)
 }
 
+/// Whether a layer of `hidden` units sums its recurrent columns in two halves, each its own
+/// chain of multiply-adds, added at the end: at H = 8 the `h → h` chain then waits on 4
+/// multiply-adds and an add instead of 8 (see the README, "Recurrent sums in halves"). The
+/// rule depends only on the layer's size, so every channel grouping and mode of a tier, and
+/// AVX-512 and AVX2, compute the same bits. Above 8 units a strip's accumulators already
+/// fill the multiply-add slots, and doubling them spilled (AVX2 LSTM-16: 1.09× the time);
+/// below 4 the chain is short anyway.
+const fn halves<S: Simd>(hidden: usize) -> bool {
+    S::HALVES && HALVES_MIN <= hidden && hidden <= HALVES_MAX
+}
+
+/// Whether strips of `NV` vectors can hold a layer that [`halves`] applies to (a strip of
+/// `NV` vectors has more than `(NV − 1)·LANES` units): only those shapes carry the second
+/// form of the recurrent pass, which keeps it out of every wider strip's code.
+const fn halves_shape<S: Simd, const NV: usize>() -> bool {
+    S::HALVES && (NV - 1) * S::LANES < HALVES_MAX
+}
+
+/// Smallest layer whose recurrent sums run in halves (see [`halves`]).
+const HALVES_MIN: usize = 4;
+/// Largest layer whose recurrent sums run in halves (see [`halves`]).
+const HALVES_MAX: usize = 8;
+
+/// [`accumulate`] over all of `h`'s columns (`0..hidden`), in two halves where [`halves`]
+/// says so: columns `0..hidden/2` onto `acc`, the rest onto zero, then their sum.
+///
+/// # Safety
+/// As for [`accumulate`] with `k0 = 0`, `k1 = hidden`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn recurrent<S: Simd, const G: usize, const NV: usize, const CC: usize, const EXACT: bool>(
+    s: S,
+    acc: &mut [[[S::V; CC]; NV]],
+    g0: usize,
+    w: &[f32],
+    runs: Runs<NV>,
+    h: &[f32],
+    hidden: usize,
+) {
+    if halves_shape::<S, NV>() && halves::<S>(hidden) {
+        let m = hidden / 2;
+        let zero = s.splat(0.0);
+        // Channel by channel, each channel's two chains at once: with a group's channels
+        // together, the second half's accumulators would double the group's (AVX2 LSTM-8,
+        // two channels: 16, which spilled, 1.17× the time per channel; channels in strips
+        // of their own, 1.23×). Each weight vector is loaded once per channel instead.
+        for c in 0..CC {
+            let g_n = acc.len();
+            let mut lo = [[[zero; 1]; NV]; G];
+            let mut hi = [[[zero; 1]; NV]; G];
+            for (lo_g, acc_g) in lo.iter_mut().zip(acc.iter()) {
+                for (lo_q, acc_q) in lo_g.iter_mut().zip(acc_g) {
+                    lo_q[0] = acc_q[c];
+                }
+            }
+            let hc = &h[c * hidden..];
+            // SAFETY: the caller's guarantees, for channel `c` alone (`hc` holds its `h`) and
+            // columns `0..m` and `m..hidden`.
+            unsafe {
+                accumulate::<S, G, NV, 1, EXACT>(s, &mut lo[..g_n], g0, w, runs, 0, m, hc, hidden);
+                accumulate::<S, G, NV, 1, EXACT>(s, &mut hi[..g_n], g0, w, runs, m, hidden, hc, hidden);
+            }
+            for ((acc_g, lo_g), hi_g) in acc.iter_mut().zip(&lo).zip(&hi) {
+                for ((acc_q, lo_q), hi_q) in acc_g.iter_mut().zip(lo_g).zip(hi_g) {
+                    acc_q[c] = s.add(lo_q[0], hi_q[0]);
+                }
+            }
+        }
+    } else {
+        // SAFETY: the caller's guarantees.
+        unsafe { accumulate::<S, G, NV, CC, EXACT>(s, acc, g0, w, runs, 0, hidden, h, hidden) };
+    }
+}
+
 /// The activation pair's sigmoid (or, with `TANH`, tanh) of vector `v`, whose first `n`
 /// lanes are units: the tier's vectorised fast form, or libm per lane for the exact pair, on
 /// those `n` lanes only (a partial vector's other lanes are never stored, and each libm call
@@ -602,7 +683,7 @@ unsafe fn strip<
             let h = &a.h[ch * hid..];
             // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden
             // floats from channel `ch` on.
-            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, lo, 0, a.wh, runs_h, 0, hid, h, hid) };
+            unsafe { recurrent::<S, G, NV, CC, EXACT>(s, lo, 0, a.wh, runs_h, h, hid) };
         }
         if a.xpart {
             let x = &a.x[ch * a.inputs..];
@@ -614,7 +695,7 @@ unsafe fn strip<
         if K != kind::PROJ {
             let h = &a.h[ch * hid..];
             // SAFETY: as for the first half.
-            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wh, runs_h, 0, hid, h, hid) };
+            unsafe { recurrent::<S, G, NV, CC, EXACT>(s, hi, G / 2, a.wh, runs_h, h, hid) };
         }
     } else if a.xpart {
         // SAFETY: as in the first pass above, for all gates.
@@ -661,7 +742,10 @@ unsafe fn strip<
     // one before it left. Interleaving strips have at most 8 accumulators, so they never
     // `split`.
     let bytes = a.step_bytes::<G>();
-    let interleaved = !wide && interleaves::<S>(K, G * 2 * CC, bytes);
+    // (Never a layer whose recurrent sums run in halves: the interleaved pass runs its
+    // columns in chunks, in order.)
+    let in_halves = halves_shape::<S, NV>() && halves::<S>(hid);
+    let interleaved = !wide && !in_halves && interleaves::<S>(K, G * 2 * CC, bytes);
     // Otherwise GRU strips go in pairs whose updates run together (see `Simd::DEFER`; LSTM
     // pairs measured 1.03–1.15× slower on AVX2 at H ≥ 32, so LSTM strips never pair).
     let deferred = S::DEFER && !interleaved && K == kind::GRU && !wide;
@@ -685,7 +769,7 @@ unsafe fn strip<
         } else {
             // SAFETY: the block's packed recurrent columns lie in `wh`; `h` holds CC·hidden
             // floats from channel `ch` on.
-            unsafe { accumulate::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, runs_h, 0, hid, h, hid) };
+            unsafe { recurrent::<S, G, NV, CC, EXACT>(s, &mut acc, 0, a.wh, runs_h, h, hid) };
         }
     }
     if wide {

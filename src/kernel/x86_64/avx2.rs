@@ -34,6 +34,8 @@ impl Simd for Avx2 {
     // Multi-channel GRU (2 channels: 12 accumulators, no interleave), per channel: H = 32 /
     // 64 / 128 0.91 / 0.94 / 0.96 of the time (README). SSE2 measured mixed (0.94–1.06).
     const DEFER: bool = true;
+    // Layers of 4 to 8 units: recurrent sums in two halves (see `simd::halves`).
+    const HALVES: bool = true;
 
     // SAFETY (every block in this impl): an `Avx2` value exists only inside the
     // `#[target_feature(enable = "avx2,fma")]` functions below, which the dispatcher reaches

@@ -64,6 +64,8 @@ impl Simd for Avx512 {
     type V = __m512;
     // 32 vector registers: room for 24 accumulators beside the weight and input vectors.
     const ACC_REGS: usize = 24;
+    // As AVX2 (whose bits its cells keep): recurrent sums in halves (see `simd::halves`).
+    const HALVES: bool = true;
 
     // SAFETY (every block in this impl): an `Avx512` value exists only inside the
     // `#[target_feature(enable = "avx512f,avx2,fma")]` functions below, which the dispatcher
