@@ -423,7 +423,7 @@ fn latency() {
         2.0 * sig_tp + tanh_tp
     );
     // LSTM: H/2 dependent FMAs per gate (the recurrent columns in two halves, each its own
-    // chain, on the FMA tiers: `kernel::simd::halves`) and the add of the halves, the gate
+    // chain, on AVX2 and AVX-512: `kernel::simd::halves`) and the add of the halves, the gate
     // activations (in parallel: the slower one), f·c + i·g (one FMA on the waiting product:
     // `stage`), tanh(c), o·tanh(c).
     // GRU: H/2 FMAs and an add, σ(r), the input part + r·(W_hn h + b_hn) (one FMA), tanh,
